@@ -1,0 +1,54 @@
+"""API errors as JSON that name the field and the reason:
+`{"message": "...", "errors": [{"field": "lines[0].sku", "reason": "..."}]}`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def flatten_errors(detail: Any, path: str = "") -> Iterator[dict[str, str]]:
+    """Turn DRF's nested error detail into a flat list of {field, reason}."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = "" if key in ("non_field_errors", "__all__") else str(key)
+            yield from flatten_errors(value, f"{path}.{name}" if path and name else path or name)
+    elif isinstance(detail, list):
+        if all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail):
+            for item in detail:
+                yield {"field": path, "reason": str(item)}
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    yield from flatten_errors(item, f"{path}[{index}]")
+    else:
+        yield {"field": path, "reason": str(detail)}
+
+
+def exception_handler(exc: Exception, context: dict) -> Any:
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = list(flatten_errors(exc.detail))
+        fields = sorted({error["field"] for error in errors if error["field"]})
+        message = (
+            _("Invalid input in %(fields)s; nothing was stored.") % {"fields": ", ".join(fields)}
+            if fields
+            else errors[0]["reason"]
+            if errors
+            else _("Invalid input; nothing was stored.")
+        )
+        response.data = {"message": message, "errors": errors}
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        response.data = {"message": str(detail), "errors": []}
+    return response

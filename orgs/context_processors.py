@@ -1,0 +1,26 @@
+"""Navigation by role: what the base layout shows a person."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from orgs import roles
+
+
+def navigation(request) -> dict:
+    person = getattr(request, "user", None)
+    if person is None or not person.is_authenticated or person.organization_id is None:
+        return {"nav_items": []}
+    org_id = person.organization_id
+    items: list[tuple[str, str]] = []
+    if person.role in roles.PARTNER_ROLES:
+        items.append((_("Customers"), reverse("customer-list")))
+    else:
+        items.append((_("Home"), reverse("customer-detail", args=[org_id])))
+    if roles.is_full_admin(person.role):
+        items.append((_("People"), reverse("people", args=[org_id])))
+        items.append((_("Audit log"), reverse("audit-log", args=[org_id])))
+    if person.role in roles.PARTNER_ROLES:
+        items.append((_("API"), reverse("api-docs")))
+    return {"nav_items": items}

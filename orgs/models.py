@@ -1,0 +1,255 @@
+"""Organisations (partners, distributors, customers), the people in them, the
+partner–customer relationships that grant access, and the audit log."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from orgs.regions import Region, region_for_country
+from orgs.roles import Role
+from orgs.tenancy import CustomerOwnedQuerySet, OrganizationQuerySet
+
+
+class Industry(models.TextChoices):
+    FINANCE = "finance", _("Financial services")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    RETAIL = "retail", _("Retail")
+    PUBLIC = "public", _("Public sector")
+    EDUCATION = "education", _("Education")
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    TECHNOLOGY = "technology", _("Technology")
+    TELECOM = "telecom", _("Telecommunications")
+    TRAVEL = "travel", _("Travel and hospitality")
+    OTHER = "other", _("Other")
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        CUSTOMER = "customer", _("Customer")
+        # Where a trial's users land when its grace period ends (SPEC §4).
+        CONSUMER = "consumer", _("Free consumer organisation")
+
+    class Tier(models.IntegerChoices):
+        ONE = 1, _("Tier 1 (buys directly)")
+        TWO = 2, _("Tier 2 (buys through a distributor)")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, null=True, blank=True)
+    is_distributor = models.BooleanField(_("distributor"), default=False)
+    distributor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tier2_partners",
+        limit_choices_to={"is_distributor": True},
+    )
+    industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True)
+    country = CountryField(_("country"), blank=True)
+    surge_percent = models.PositiveSmallIntegerField(
+        _("surge %"), default=0, help_text=_("Extra voice capacity above the entitlement.")
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_partners",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_organizations",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="partner_has_tier",
+                condition=Q(kind="partner", tier__isnull=False) | ~Q(kind="partner"),
+            ),
+            models.CheckConstraint(
+                name="surge_percent_at_most_1000", condition=Q(surge_percent__lte=1000)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def data_region(self) -> Region | None:
+        return region_for_country(self.country.code) if self.country else None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == self.Kind.PARTNER
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == self.Kind.CUSTOMER
+
+    @property
+    def managing_partner(self) -> "Organization | None":
+        rel = next((r for r in self.partner_relationships.all() if r.is_managing), None)
+        return rel.partner if rel else None
+
+
+class PartnerRelationship(models.Model):
+    """A partner's access to a customer: the managing partner, or a trial partner."""
+
+    class Access(models.TextChoices):
+        FULL = "full", _("Full (acts as a full admin)")
+        PROVISIONING = "provisioning", _("Provisioning only")
+
+    partner = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="customer_relationships"
+    )
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="partner_relationships"
+    )
+    access = models.CharField(max_length=16, choices=Access.choices, default=Access.FULL)
+    is_managing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "customer"], name="one_relationship"),
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_managing=True), name="one_managing_partner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.customer} ({self.access})"
+
+
+class PersonManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> "Person":
+        if not email:
+            raise ValueError("A person needs an email address.")
+        person = self.model(email=self.normalize_email(email).lower(), **fields)
+        person.set_password(password)
+        person.save(using=self._db)
+        return person
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "Person":
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "Person":
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    """Someone who logs in by email. Belongs to exactly one organisation at a time."""
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="email_unique_ignoring_case"),
+            models.CheckConstraint(
+                name="role_iff_organization",
+                condition=Q(organization__isnull=True, role="")
+                | Q(organization__isnull=False) & ~Q(role=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class CustomerAssignment(models.Model):
+    """A customer assigned to a partner admin or sales admin who did not create it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="assignments")
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "customer"], name="one_assignment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.customer}"
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def visible_to(self, person: Person) -> "AuditLogQuerySet":
+        """Full admins read the log of what they administer."""
+        from orgs.tenancy import ADMIN
+
+        return self.filter(organization__in=Organization.objects.visible_to(person, ADMIN))
+
+
+class AuditLog(models.Model):
+    """Who changed what, when, with the values before and after."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"

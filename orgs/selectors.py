@@ -1,0 +1,41 @@
+"""Reads of organisations and people that are more than one filter."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from orgs.models import Organization, PartnerRelationship, Person
+from orgs.tenancy import PROVISION, VIEW
+
+
+def customers_for_list(person: Person) -> QuerySet[Organization]:
+    """The customers on a person's customer list: every customer they may see, plus the
+    trial customers their partner may only provision; with what the columns need."""
+    from subscriptions.models import Subscription
+
+    today = timezone.now().date()
+    visible = Organization.objects.visible_to(person, VIEW) | Organization.objects.visible_to(
+        person, PROVISION
+    )
+    current = (
+        Subscription.objects.unscoped()
+        .filter(start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .select_related("order__offer")
+    )
+    return (
+        visible.customers()
+        .distinct()
+        .prefetch_related(
+            Prefetch("subscriptions", queryset=current, to_attr="current_subscriptions"),
+            Prefetch(
+                "partner_relationships",
+                queryset=PartnerRelationship.objects.select_related("partner"),
+            ),
+        )
+    )
+
+
+def people_of(organization: Organization) -> QuerySet[Person]:
+    return Person.objects.filter(organization=organization).order_by("role", "email")

@@ -1,0 +1,254 @@
+"""Every write to organisations and people: atomic, audited, emails after commit."""
+
+from __future__ import annotations
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from orgs import roles
+from orgs.audit import audit_record, snapshot
+from orgs.emails import absolute_url, email_send
+from orgs.models import Organization, PartnerRelationship, Person
+from orgs.regions import region_for_country
+from orgs.tenancy import ADMIN, CHANGE
+
+CUSTOMER_FIELDS = ["name", "industry", "country", "surge_percent"]
+
+
+def _require(person: Person | None, organization: Organization, action: str) -> None:
+    if person is None:
+        return  # the system itself (commands, tasks)
+    if not Organization.objects.visible_to(person, action).filter(pk=organization.pk).exists():
+        raise PermissionDenied
+
+
+def person_email_available(email: str, *, organization: Organization | None = None) -> None:
+    """One organisation per person: an email already in another organisation is refused."""
+    existing = Person.objects.filter(email__iexact=email).select_related("organization").first()
+    if existing and (organization is None or existing.organization_id != organization.pk):
+        raise ValidationError(
+            {"email": _("%(email)s already belongs to another organisation.") % {"email": email}}
+        )
+
+
+def set_password_url(person: Person) -> str:
+    """A link for `person` to choose a password (Django's password-reset token)."""
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    return absolute_url(reverse("password_reset_confirm", args=[uid, token]))
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Person | None,
+    organization: Organization,
+    email: str,
+    role: str,
+    full_name: str = "",
+    password: str | None = None,
+    send_invitation: bool = True,
+) -> Person:
+    """Add a person to `organization` with `role`; invite them to choose a password."""
+    _require(actor, organization, ADMIN)
+    email = email.strip().lower()
+    if role not in roles.roles_for_kind(organization.kind):
+        raise ValidationError({"role": _("That role does not exist in this organisation.")})
+    person_email_available(email)
+    person = Person.objects.create_user(
+        email=email,
+        password=password,
+        organization=organization,
+        role=role,
+        full_name=full_name,
+    )
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="person.create",
+        obj=person,
+        after=snapshot(person, ["email", "full_name", "role"]),
+    )
+    if send_invitation:
+        email_send(
+            to=[person.email],
+            template="invitation",
+            context={
+                "organization": organization.name,
+                "role": str(roles.Role(role).label),
+                "invited_by": actor.get_full_name() if actor else "Switchboard",
+                "set_password_url": set_password_url(person),
+            },
+        )
+    return person
+
+
+@transaction.atomic
+def person_change_role(*, actor: Person, person: Person, role: str) -> Person:
+    organization = person.organization
+    _require(actor, organization, ADMIN)
+    if role not in roles.roles_for_kind(organization.kind):
+        raise ValidationError({"role": _("That role does not exist in this organisation.")})
+    before = snapshot(person, ["role"])
+    if before["role"] == role:
+        return person
+    losing_full_admin = roles.is_full_admin(person.role) and not roles.is_full_admin(role)
+    _keep_a_full_admin(person, leaving=losing_full_admin)
+    person.role = role
+    person.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        organization=organization,
+        action="person.change_role",
+        obj=person,
+        before=before,
+        after=snapshot(person, ["role"]),
+    )
+    return person
+
+
+@transaction.atomic
+def person_remove(*, actor: Person, person: Person) -> None:
+    organization = person.organization
+    _require(actor, organization, ADMIN)
+    if person.pk == actor.pk:
+        raise ValidationError({"person": _("You cannot remove yourself.")})
+    _keep_a_full_admin(person, leaving=roles.is_full_admin(person.role))
+    before = snapshot(person, ["email", "full_name", "role"])
+    audit_record(
+        actor=actor, organization=organization, action="person.remove", obj=person, before=before
+    )
+    person.delete()
+
+
+def _keep_a_full_admin(person: Person, *, leaving: bool) -> None:
+    if not leaving:
+        return
+    others = Person.objects.filter(organization=person.organization, role=person.role).exclude(
+        pk=person.pk
+    )
+    if not others.exists():
+        raise ValidationError({"role": _("An organisation keeps at least one full admin.")})
+
+
+@transaction.atomic
+def partner_create(
+    *,
+    name: str,
+    admin_email: str,
+    tier: int = 1,
+    distributor: Organization | None = None,
+    is_distributor: bool = False,
+    country: str = "",
+    actor: Person | None = None,
+    password: str | None = None,
+) -> tuple[Organization, Person, str]:
+    """Create a partner with its full admin; returns both and the admin's API token."""
+    if tier not in (1, 2):
+        raise ValidationError({"tier": _("Tier is 1 or 2.")})
+    if tier == 2 and distributor is None:
+        raise ValidationError({"distributor": _("A tier 2 partner buys through a distributor.")})
+    person_email_available(admin_email)
+    partner = Organization.objects.create(
+        name=name,
+        kind=Organization.Kind.PARTNER,
+        tier=tier,
+        distributor=distributor,
+        is_distributor=is_distributor,
+        country=country,
+    )
+    admin = person_create(
+        actor=None,
+        organization=partner,
+        email=admin_email,
+        role=roles.Role.PARTNER_FULL_ADMIN,
+        password=password,
+        send_invitation=password is None,
+    )
+    partner.account_manager = admin
+    partner.save(update_fields=["account_manager"])
+    audit_record(
+        actor=actor,
+        organization=partner,
+        action="organization.create",
+        obj=partner,
+        after=snapshot(partner, ["name", "tier", "distributor"]),
+    )
+    token, _created = Token.objects.get_or_create(user=admin)
+    return partner, admin, token.key
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: Person | None,
+    partner: Organization,
+    name: str,
+    country: str,
+    admin_email: str,
+    industry: str = "",
+    access: str = PartnerRelationship.Access.FULL,
+    managing: bool = True,
+    admin_password: str | None = None,
+    send_invitation: bool = True,
+) -> tuple[Organization, Person]:
+    """A new customer organisation of `partner`, with its first full admin."""
+    region_for_country(country)  # refuses anything that is not an ISO country
+    person_email_available(admin_email)
+    customer = Organization.objects.create(
+        name=name,
+        kind=Organization.Kind.CUSTOMER,
+        country=country,
+        industry=industry,
+        created_by=actor,
+    )
+    PartnerRelationship.objects.create(
+        partner=partner, customer=customer, access=access, is_managing=managing
+    )
+    audit_record(
+        actor=actor,
+        organization=customer,
+        action="organization.create",
+        obj=customer,
+        after=snapshot(customer, CUSTOMER_FIELDS),
+    )
+    admin = person_create(
+        actor=None,
+        organization=customer,
+        email=admin_email,
+        role=roles.Role.CUSTOMER_FULL_ADMIN,
+        password=admin_password,
+        send_invitation=send_invitation,
+    )
+    return customer, admin
+
+
+@transaction.atomic
+def customer_update(*, actor: Person, customer: Organization, **changes) -> Organization:
+    """Change a customer's own settings (name, industry, country, surge %)."""
+    _require(actor, customer, CHANGE)
+    unknown = set(changes) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
+    before = snapshot(customer, CUSTOMER_FIELDS)
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer.full_clean(exclude=["account_manager", "created_by", "distributor"])
+    customer.save(update_fields=list(changes) or None)
+    after = snapshot(customer, CUSTOMER_FIELDS)
+    if after != before:
+        audit_record(
+            actor=actor,
+            organization=customer,
+            action="organization.update",
+            obj=customer,
+            before=before,
+            after=after,
+        )
+    return customer

@@ -1,0 +1,50 @@
+"""django-tables2 tables of the orgs pages; each defines its columns once for the page
+and its export."""
+
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import AuditLog, Organization
+
+
+class CustomerTable(tables.Table):
+    name = tables.Column(verbose_name=_("Customer"), linkify=("customer-detail", [tables.A("pk")]))
+    status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
+    services = tables.Column(verbose_name=_("Services"), empty_values=(), orderable=False)
+    region = tables.Column(verbose_name=_("Region"), accessor="data_region", orderable=False)
+    country = tables.Column(verbose_name=_("Country"))
+
+    class Meta:
+        model = Organization
+        fields = ["name", "status", "services", "region", "country", "industry", "created_at"]
+        attrs = {"class": "striped", "id": "customers"}
+        empty_text = _("No customers yet.")
+
+    def render_status(self, record: Organization) -> str:
+        return _("Active") if record.current_subscriptions else _("No active subscription")
+
+    def render_services(self, record: Organization) -> str:
+        offers = sorted({s.order.offer.code for s in record.current_subscriptions if s.order})
+        return ", ".join(offers) or "—"
+
+    def value_services(self, record: Organization) -> str:
+        return self.render_services(record)
+
+    def render_region(self, value) -> str:
+        return value.label if value else "—"
+
+
+class AuditLogTable(tables.Table):
+    class Meta:
+        model = AuditLog
+        fields = [
+            "created_at",
+            "actor_email",
+            "action",
+            "object_type",
+            "object_repr",
+            "before",
+            "after",
+        ]
+        attrs = {"class": "striped", "id": "audit"}
+        orderable = False

@@ -1,0 +1,46 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from orgs import views
+from orgs.forms import PasswordResetForm
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("account/", views.AccountView.as_view(), name="account"),
+    path("customers/", views.CustomerListView.as_view(), name="customer-list"),
+    path(
+        "customers/<int:customer_id>/", views.CustomerDetailView.as_view(), name="customer-detail"
+    ),
+    path(
+        "customers/<int:customer_id>/settings/",
+        views.CustomerSettingsView.as_view(),
+        name="customer-settings",
+    ),
+    path("orgs/<int:org_id>/people/", views.PeopleView.as_view(), name="people"),
+    path("orgs/<int:org_id>/people/<int:person_id>/", views.PersonView.as_view(), name="person"),
+    path("orgs/<int:org_id>/audit/", views.AuditLogView.as_view(), name="audit-log"),
+    path("dev/outbox/", views.OutboxView.as_view(), name="outbox"),
+    path("dev/outbox/<str:message_id>/", views.OutboxView.as_view(), name="outbox-message"),
+]

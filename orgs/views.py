@@ -1,0 +1,216 @@
+"""Pages of the orgs app: home, the customer list, a customer's home, people and the
+audit log, the person's own account, and the developer outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView, UpdateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from orgs import roles, selectors, services
+from orgs.filters import CustomerFilter
+from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
+from orgs.mail import outbox_message, outbox_messages
+from orgs.models import AuditLog, Person
+from orgs.tables import AuditLogTable, CustomerTable
+from orgs.tenancy import ADMIN, CHANGE, VIEW, get_visible_or_404
+from orgs.views_base import CustomerPageMixin, OrganizationPageMixin
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Partners land on their customer list, customers on their own home."""
+
+    def get(self, request, *args, **kwargs):
+        person = request.user
+        if person.organization is None:
+            return redirect("admin:index") if person.is_staff else redirect("account")
+        if person.role in roles.CUSTOMER_ROLES:
+            return redirect("customer-detail", customer_id=person.organization_id)
+        return redirect("customer-list")
+
+
+class CustomerListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    table_class = CustomerTable
+    filterset_class = CustomerFilter
+    template_name = "orgs/customer_list.html"
+    export_formats = ("csv", "xlsx")
+    export_name = "customers"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.customers_for_list(self.request.user)
+
+
+class CustomerDetailView(CustomerPageMixin, TemplateView):
+    template_name = "orgs/customer_detail.html"
+
+    def get_context_data(self, **kwargs):
+        from subscriptions.models import Subscription
+
+        subscriptions = (
+            Subscription.objects.visible_to(self.request.user)
+            .filter(customer=self.customer)
+            .select_related("order__offer")
+        )
+        return super().get_context_data(
+            subscriptions=subscriptions,
+            admins=selectors.people_of(self.customer),
+            can_change=self.customer in _changeable(self.request.user, self.customer),
+            **kwargs,
+        )
+
+
+def _changeable(person: Person, organization):
+    from orgs.models import Organization
+
+    return Organization.objects.visible_to(person, CHANGE).filter(pk=organization.pk)
+
+
+class CustomerSettingsView(CustomerPageMixin, UpdateView):
+    """Customer settings, surge % among them (SPEC §3)."""
+
+    read_action = CHANGE
+    form_class = CustomerSettingsForm
+    template_name = "orgs/customer_settings.html"
+
+    def get_object(self, queryset=None):
+        return self.customer
+
+    def form_valid(self, form):
+        try:
+            services.customer_update(
+                actor=self.request.user,
+                customer=self.customer,
+                **{field: form.cleaned_data[field] for field in form.changed_data},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Settings saved."))
+        return redirect("customer-detail", customer_id=self.customer.pk)
+
+
+class PeopleView(OrganizationPageMixin, FormView):
+    """Full admins invite people, change their roles and remove them."""
+
+    read_action = ADMIN
+    write_action = ADMIN
+    template_name = "orgs/people.html"
+    form_class = InvitePersonForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.organization}
+
+    def get_context_data(self, **kwargs):
+        people = selectors.people_of(self.organization)
+        rows = [
+            (person, ChangeRoleForm(organization=self.organization, initial={"role": person.role}))
+            for person in people
+        ]
+        return super().get_context_data(rows=rows, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.person_create(
+                actor=self.request.user, organization=self.organization, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error("email" if "email" in error.message_dict else None, error.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Invitation sent to %(email)s.") % form.cleaned_data)
+        return redirect("people", org_id=self.organization.pk)
+
+
+class PersonView(OrganizationPageMixin, TemplateView):
+    """POST only: change a person's role or remove them."""
+
+    read_action = ADMIN
+    write_action = ADMIN
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        person = get_visible_or_404(
+            _PeopleOf(self.organization), request.user, kwargs["person_id"], ADMIN
+        )
+        try:
+            if "remove" in request.POST:
+                services.person_remove(actor=request.user, person=person)
+                messages.success(request, _("%(email)s was removed.") % {"email": person.email})
+            else:
+                form = ChangeRoleForm(request.POST, organization=self.organization)
+                if not form.is_valid():
+                    raise ValidationError(form.errors.get_json_data())
+                services.person_change_role(
+                    actor=request.user, person=person, role=form.cleaned_data["role"]
+                )
+                messages.success(request, _("Role changed."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("people", org_id=self.organization.pk)
+
+
+class _PeopleOf:
+    """The people of one organisation that a person may administer, as a scoped source
+    for get_visible_or_404."""
+
+    def __init__(self, organization):
+        self.organization = organization
+
+    def visible_to(self, person, action=VIEW):
+        from orgs.models import Organization
+
+        administered = Organization.objects.visible_to(person, ADMIN)
+        return Person.objects.filter(organization=self.organization, organization__in=administered)
+
+
+class AuditLogView(OrganizationPageMixin, SingleTableMixin, TemplateView):
+    read_action = ADMIN
+    template_name = "orgs/audit_log.html"
+    table_class = AuditLogTable
+    table_pagination = {"per_page": 50}
+
+    def get_table_data(self):
+        return AuditLog.objects.visible_to(self.request.user).filter(organization=self.organization)
+
+
+class AccountView(LoginRequiredMixin, UpdateView):
+    """A person's own name and language."""
+
+    form_class = AccountForm
+    template_name = "orgs/account.html"
+
+    def get_object(self, queryset=None):
+        return self.request.user
+
+    def get_success_url(self):
+        messages.success(self.request, _("Saved."))
+        return reverse("account")
+
+
+class OutboxView(TemplateView):
+    """The local outbox, for developers: only while DEBUG and the outbox backend is on."""
+
+    template_name = "dev/outbox.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (settings.DEBUG and settings.EMAIL_BACKEND == "orgs.mail.OutboxBackend"):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        message_id = kwargs.get("message_id")
+        if message_id is None:
+            return super().get_context_data(messages_list=outbox_messages(), **kwargs)
+        message = outbox_message(message_id)
+        if message is None:
+            raise Http404
+        return super().get_context_data(message=message, **kwargs)

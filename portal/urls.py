@@ -1,0 +1,24 @@
+"""The URL configuration: each app owns its pages and its /api/v1/ endpoints."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("orgs.api.urls")),
+    path("", include("subscriptions.api_urls")),
+    path("", include("usage.api_urls")),
+    path("", include("trials.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("orgs.urls")),
+    path("", include("subscriptions.urls")),
+    path("", include("usage.urls")),
+    path("", include("trials.urls")),
+]

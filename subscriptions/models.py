@@ -1,0 +1,199 @@
+"""The catalogue (offers and SKUs), orders placed by partners, and the subscriptions
+that provisioning makes of them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Organization
+from orgs.tenancy import CustomerOwnedQuerySet
+
+
+class AgentModel(models.TextChoices):
+    NAMED = "named", _("Named")
+    CONCURRENT = "concurrent", _("Concurrent")
+
+
+class Offer(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})"
+
+    @property
+    def is_flex(self) -> bool:
+        """A-FLEX* offers close 7 days after the Set up now email; others after 30."""
+        return self.code.startswith("A-FLEX")
+
+
+class Sku(models.Model):
+    class UsageType(models.TextChoices):
+        STANDARD_AGENT = "standard_agent", _("Standard agent")
+        PREMIUM_AGENT = "premium_agent", _("Premium agent")
+        IVR_PORT = "ivr_port", _("IVR port")
+        DIGITAL = "digital", _("Digital channel")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="skus"
+    )
+    usage_type = models.CharField(_("usage type"), max_length=20, choices=UsageType.choices)
+    agent_model = models.CharField(
+        _("agent model"), max_length=12, choices=AgentModel.choices, blank=True
+    )
+    # An overage SKU is billed in arrears for usage above its base SKU's commitment.
+    overage_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="overage_sku"
+    )
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    # Digital usage SKUs: units per cycle included before overage is billed.
+    included_units = models.PositiveIntegerField(_("included units"), default=0)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_overage(self) -> bool:
+        return self.overage_of_id is not None
+
+
+class OrderQuerySet(models.QuerySet):
+    def visible_to(self, person, action: str = "view") -> OrderQuerySet:
+        """A partner's people see the partner's orders; a customer's see theirs."""
+        from orgs import roles
+
+        if not getattr(person, "is_authenticated", False) or person.organization_id is None:
+            return self.none()
+        if action != "view" and roles.is_read_only(person.role):
+            return self.none()
+        if person.role in roles.PARTNER_ROLES:
+            return self.filter(partner_id=person.organization_id)
+        customers = Organization.objects.visible_to(person, action)
+        return self.filter(customer__in=customers)
+
+    def unscoped(self) -> OrderQuerySet:
+        return self.all()
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting provisioning")
+        SETUP_STARTED = "setup_started", _("Set-up started")
+        PROVISIONED = "provisioned", _("Provisioned")
+        CLOSED = "closed", _("Closed")
+
+    partner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="orders")
+    web_order_id = models.CharField(_("web order id"), max_length=64)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
+    requested_start_date = models.DateField(_("requested start date"))
+    provisioning_contact_email = models.EmailField(_("provisioning contact email"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING)
+    customer = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customer_orders",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    setup_email_sent_at = models.DateTimeField(null=True, blank=True)
+    wizard_opened_at = models.DateTimeField(null=True, blank=True)
+    account_manager_notified_at = models.DateTimeField(null=True, blank=True)
+    provisioned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "web_order_id"], name="one_web_order_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.web_order_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["order", "sku"], name="one_line_per_sku")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        # Provisioned by the wizard; billing starts when the setup wizard activates it.
+        PENDING_SETUP = "pending_setup", _("Pending set-up")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    customer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="subscription"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    agent_model = models.CharField(_("agent model"), max_length=12, choices=AgentModel.choices)
+    standard_agents = models.PositiveIntegerField(_("standard agents"), default=0)
+    premium_agents = models.PositiveIntegerField(_("premium agents"), default=0)
+    addon_ivr_ports = models.PositiveIntegerField(_("add-on IVR ports"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="ends_after_start",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order or 'Subscription'} · {self.start_date:%Y-%m-%d}"
+
+    @property
+    def billing_day(self) -> int:
+        """The day of month of the start date (SPEC §3)."""
+        return self.start_date.day
+
+    def is_active_on(self, day: date) -> bool:
+        return (
+            self.status != self.Status.PENDING_SETUP
+            and self.start_date <= day
+            and (self.end_date is None or day <= self.end_date)
+        )

@@ -1,0 +1,3 @@
+"""Pages of the subscriptions app."""
+
+urlpatterns: list = []

@@ -1,0 +1,111 @@
+"""Fixtures shared by the whole suite.
+
+`world` is two tenants side by side (Zulip's realms): partner A with customer A and
+partner B with customer B, a person in every role of each, so every test can ask "and
+the other tenant cannot?".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+
+from orgs.models import Organization, Person
+from orgs.roles import Role
+from tests.factories import CustomerFactory, PartnerFactory, PersonFactory, SubscriptionFactory
+
+# Playwright's sync API runs an event loop in this thread; Django must still let the
+# test body use the database.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    # Hashing every factory password with PBKDF2 would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Tenant:
+    partner: Organization
+    customer: Organization
+    people: dict[str, Person]
+
+    def __getitem__(self, role: str) -> Person:
+        return self.people[role]
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+
+
+def make_tenant(label: str) -> Tenant:
+    partner = PartnerFactory(name=f"Partner {label}-7f3a")
+    customer = CustomerFactory(name=f"Customer {label}-7f3a", partner=partner)
+    people: dict[str, Person] = {}
+    for role in (
+        Role.PARTNER_FULL_ADMIN,
+        Role.PARTNER_ADMIN,
+        Role.SALES_FULL_ADMIN,
+        Role.SALES_ADMIN,
+        Role.PARTNER_READ_ONLY,
+    ):
+        people[role] = PersonFactory(
+            email=f"{role}@partner-{label}.test".replace("_", "-"),
+            organization=partner,
+            role=role,
+        )
+    for role in (Role.CUSTOMER_FULL_ADMIN, Role.CUSTOMER_READ_ONLY):
+        people[role] = PersonFactory(
+            email=f"{role}@customer-{label}.test".replace("_", "-"),
+            organization=customer,
+            role=role,
+        )
+    customer.created_by = people[Role.PARTNER_ADMIN]
+    customer.save(update_fields=["created_by"])
+    SubscriptionFactory(customer=customer)
+    return Tenant(partner=partner, customer=customer, people=people)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(a=make_tenant("a"), b=make_tenant("b"))
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tasks run in-process unless a test asks for the real worker."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def api(client):
+    """A DRF client."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def required(name: str) -> bool:
+    """CI sets REQUIRE_<NAME>=1 so a missing service fails instead of skipping."""
+    return os.environ.get(f"REQUIRE_{name.upper()}") == "1"
+
+
+def skip_or_fail(name: str, reason: str) -> None:
+    if required(name):
+        pytest.fail(f"{reason} (REQUIRE_{name.upper()}=1)")
+    pytest.skip(reason)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,0 +1,94 @@
+"""factory_boy factories for the whole suite."""
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from orgs.models import Organization, PartnerRelationship, Person
+from orgs.roles import Role
+from subscriptions.models import AgentModel, Offer, Order, Subscription
+
+PASSWORD = "correct horse battery staple"
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    kind = Organization.Kind.PARTNER
+    tier = 1
+    country = "GB"
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    """A customer; pass `partner=` to relate it (managing, full access)."""
+
+    class Meta:
+        model = Organization
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    kind = Organization.Kind.CUSTOMER
+    country = "NL"
+    industry = "finance"
+
+    @factory.post_generation
+    def partner(self, create, partner, **kwargs):
+        if create and partner is not None:
+            PartnerRelationship.objects.create(
+                partner=partner,
+                customer=self,
+                is_managing=kwargs.get("managing", True),
+                access=kwargs.get("access", PartnerRelationship.Access.FULL),
+            )
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Faker("name")
+    organization = factory.SubFactory(PartnerFactory)
+    role = Role.PARTNER_FULL_ADMIN
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offer
+        django_get_or_create = ("code",)
+
+    code = "A-FLEX-3-CC"
+    name = "Flex 3.0 Contact Center"
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    partner = factory.SubFactory(PartnerFactory)
+    web_order_id = factory.Sequence(lambda n: f"WO-{n:06d}")
+    offer = factory.SubFactory(OfferFactory)
+    requested_start_date = factory.LazyFunction(lambda: timezone.now().date())
+    provisioning_contact_email = factory.Sequence(lambda n: f"contact{n}@example.test")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    customer = factory.SubFactory(CustomerFactory)
+    start_date = factory.LazyFunction(lambda: timezone.now().date() - dt.timedelta(days=40))
+    agent_model = AgentModel.NAMED
+    standard_agents = 10
+    premium_agents = 5
+    addon_ivr_ports = 2

@@ -1,0 +1,3 @@
+"""Pages of the trials app."""
+
+urlpatterns: list = []

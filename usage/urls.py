@@ -1,0 +1,3 @@
+"""Pages of the usage app."""
+
+urlpatterns: list = []
