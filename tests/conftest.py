@@ -109,3 +109,51 @@ def skip_or_fail(name: str, reason: str) -> None:
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker process on Redis, sharing the test database.
+
+    Needs REDIS_URL and a server database (the worker cannot see SQLite's in-memory
+    test database). Yields the worker's environment; tasks sent meanwhile run there.
+    """
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+    from django.db import connection
+
+    from portal.celery import app
+
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        skip_or_fail("services", "needs REDIS_URL and PostgreSQL for a real worker")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "EMAIL_BACKEND": "orgs.mail.OutboxBackend",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    app.conf.task_always_eager = False
+    hostname = f"test-{os.getpid()}@%h"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+         "--concurrency=1", "--without-gossip", "--without-mingle", "-n", hostname,
+         "-l", "warning"],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the Celery worker did not start")
+        env["WORKER_PID"] = str(worker.pid)
+        yield env
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
