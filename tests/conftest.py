@@ -15,7 +15,14 @@ import pytest
 
 from orgs.models import Organization, Person
 from orgs.roles import Role
-from tests.factories import CustomerFactory, PartnerFactory, PersonFactory, SubscriptionFactory
+from subscriptions.models import Order
+from tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    PartnerFactory,
+    PersonFactory,
+    SubscriptionFactory,
+)
 
 # Playwright's sync API runs an event loop in this thread; Django must still let the
 # test body use the database.
@@ -34,6 +41,7 @@ class Tenant:
     partner: Organization
     customer: Organization
     people: dict[str, Person]
+    order: Order | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -70,7 +78,8 @@ def make_tenant(label: str) -> Tenant:
     customer.created_by = people[Role.PARTNER_ADMIN]
     customer.save(update_fields=["created_by"])
     SubscriptionFactory(customer=customer)
-    return Tenant(partner=partner, customer=customer, people=people)
+    order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
+    return Tenant(partner=partner, customer=customer, people=people, order=order)
 
 
 @pytest.fixture
