@@ -473,12 +473,17 @@ def order_provision(
     organization: str | int | Organization = "new",
     setup_by: str = SetupBy.ME,
     industry: str = "",
+    partner_admin_email: str = "",
+    partner_name: str = "",
+    partner_country: str = "",
 ) -> Subscription:
     """Provision `order`: a new customer organisation (or the existing one it maps onto)
     and a subscription with the order's commitments starting on the RSD. Kills the link.
 
     `setup_by` = "customer" leaves the partner with provisioning-only access: no admin
-    access to the customer's organisation.
+    access to the customer's organisation. On a partner's first order (no people yet),
+    `partner_admin_email` (with `partner_name`, `partner_country`) creates the partner
+    organisation's first full admin, who is invited to choose a password.
     """
     _require_order_writer(actor, order.partner)
     order = (
@@ -513,6 +518,13 @@ def order_provision(
         raise ValidationError(errors)
 
     partner = order.partner
+    if partner_admin_email:
+        _partner_first_admin(
+            partner=partner,
+            email=partner_admin_email,
+            name=partner_name,
+            country=partner_country,
+        )
     customer = resolve_organization(
         partner=partner, organization=organization, customer_admin_email=customer_admin_email
     )
@@ -603,6 +615,51 @@ def order_provision(
         },
     )
     return subscription
+
+
+def partner_needs_creating(partner: Organization) -> bool:
+    """A partner organisation with nobody in it yet: its first order creates it."""
+    return not partner.people.exists()
+
+
+def _partner_first_admin(*, partner: Organization, email: str, name: str, country: str) -> None:
+    if not partner_needs_creating(partner):
+        raise ValidationError(
+            {"partner_admin_email": _("This partner organisation already has admins.")}
+        )
+    email = _clean_email("partner_admin_email", email)
+    before = snapshot(partner, ["name", "country"])
+    if name.strip():
+        partner.name = name.strip()
+    if country:
+        try:
+            region_for_country(country)
+        except ValueError:
+            raise ValidationError({"partner_country": _("Choose a country.")}) from None
+        partner.country = country.upper()
+    partner.save(update_fields=["name", "country"])
+    try:
+        admin = org_services.person_create(
+            actor=None, organization=partner, email=email, role=roles.Role.PARTNER_FULL_ADMIN
+        )
+    except ValidationError:
+        raise ValidationError(
+            {
+                "partner_admin_email": _("%(email)s already belongs to an organisation.")
+                % {"email": email}
+            }
+        ) from None
+    if partner.account_manager_id is None:
+        partner.account_manager = admin
+        partner.save(update_fields=["account_manager"])
+    audit_record(
+        actor=None,
+        organization=partner,
+        action="organization.create_on_first_order",
+        obj=partner,
+        before=before,
+        after=snapshot(partner, ["name", "country"]),
+    )
 
 
 def _map_onto(
