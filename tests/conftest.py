@@ -53,7 +53,17 @@ class World:
     b: Tenant
 
 
+def ensure_catalogue() -> None:
+    """The data migration's catalogue, again after a transactional test flushed it."""
+    from subscriptions.catalogue import seed_catalogue
+    from subscriptions.models import Offer, Sku
+
+    if not Sku.objects.exists():
+        seed_catalogue(Offer, Sku)
+
+
 def make_tenant(label: str) -> Tenant:
+    ensure_catalogue()
     partner = PartnerFactory(name=f"Partner {label}-7f3a")
     customer = CustomerFactory(name=f"Customer {label}-7f3a", partner=partner)
     people: dict[str, Person] = {}

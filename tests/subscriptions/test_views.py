@@ -11,6 +11,7 @@ from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
 from subscriptions import links, services
 from subscriptions.models import Order, Subscription
+from tests.conftest import ensure_catalogue
 from tests.factories import CustomerFactory, OrderFactory, PartnerFactory, PersonFactory
 
 # Order pages ---------------------------------------------------------------------------
@@ -292,6 +293,7 @@ def test_confirm_errors_point_at_the_step(client, world, order):
 def test_a_first_order_creates_the_partner_organisation(
     db, client, mailoutbox, django_capture_on_commit_callbacks
 ):
+    ensure_catalogue()
     partner = PartnerFactory(name="Fresh Partner")
     order = OrderFactory(
         partner=partner,
