@@ -7,6 +7,7 @@ tasks eagerly in-process. `portal.settings_production` hardens this for deployme
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -139,7 +140,24 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 # The one beat schedule of the project. Every entry expires before the next run so a
 # backlog never piles up, and every task it names is safe to run twice.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Orders (SPEC §2): Set up now emails on the RSD, account-manager nudges, closing.
+    "orders-send-due-setup-emails": {
+        "task": "subscriptions.tasks.send_due_setup_emails",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+    "orders-notify-account-managers": {
+        "task": "subscriptions.tasks.notify_account_managers",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * 60},
+    },
+    "orders-close-overdue": {
+        "task": "subscriptions.tasks.close_overdue_orders",
+        "schedule": crontab(minute=35),
+        "options": {"expires": 50 * 60},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,7 +15,14 @@ import pytest
 
 from orgs.models import Organization, Person
 from orgs.roles import Role
-from tests.factories import CustomerFactory, PartnerFactory, PersonFactory, SubscriptionFactory
+from subscriptions.models import Order
+from tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    PartnerFactory,
+    PersonFactory,
+    SubscriptionFactory,
+)
 
 # Playwright's sync API runs an event loop in this thread; Django must still let the
 # test body use the database.
@@ -34,6 +41,7 @@ class Tenant:
     partner: Organization
     customer: Organization
     people: dict[str, Person]
+    order: Order | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -45,7 +53,17 @@ class World:
     b: Tenant
 
 
+def ensure_catalogue() -> None:
+    """The data migration's catalogue, again after a transactional test flushed it."""
+    from subscriptions.catalogue import seed_catalogue
+    from subscriptions.models import Offer, Sku
+
+    if not Sku.objects.exists():
+        seed_catalogue(Offer, Sku)
+
+
 def make_tenant(label: str) -> Tenant:
+    ensure_catalogue()
     partner = PartnerFactory(name=f"Partner {label}-7f3a")
     customer = CustomerFactory(name=f"Customer {label}-7f3a", partner=partner)
     people: dict[str, Person] = {}
@@ -70,7 +88,8 @@ def make_tenant(label: str) -> Tenant:
     customer.created_by = people[Role.PARTNER_ADMIN]
     customer.save(update_fields=["created_by"])
     SubscriptionFactory(customer=customer)
-    return Tenant(partner=partner, customer=customer, people=people)
+    order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
+    return Tenant(partner=partner, customer=customer, people=people, order=order)
 
 
 @pytest.fixture

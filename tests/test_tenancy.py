@@ -25,6 +25,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "customer_id": lambda t: t.customer.pk,
     "org_id": lambda t: t.customer.pk,
     "person_id": lambda t: t[Role.CUSTOMER_FULL_ADMIN].pk,
+    "order_id": lambda t: t.order.pk,
 }
 
 # URLs outside tenancy, each with the reason.
@@ -37,6 +38,7 @@ EXEMPT: dict[str, str] = {
     "dev/outbox/": "developer outbox: DEBUG only, 404 otherwise",
     "api/v1/schema/": "the public API description",
     "api/v1/docs/": "the public API description",
+    "setup-now/": "Set up now links: the signed token is the authority (tests/subscriptions)",
 }
 # Where a read-only admin may write: their own account only.
 OWN_ACCOUNT = {"account/"}
