@@ -476,6 +476,7 @@ def order_provision(
     partner_admin_email: str = "",
     partner_name: str = "",
     partner_country: str = "",
+    activate: bool = False,
 ) -> Subscription:
     """Provision `order`: a new customer organisation (or the existing one it maps onto)
     and a subscription with the order's commitments starting on the RSD. Kills the link.
@@ -484,6 +485,9 @@ def order_provision(
     access to the customer's organisation. On a partner's first order (no people yet),
     `partner_admin_email` (with `partner_name`, `partner_country`) creates the partner
     organisation's first full admin, who is invited to choose a password.
+
+    The subscription waits for the customer's setup wizard (pending set-up) unless
+    `activate` (machines provisioning through the API): then billing starts at once.
     """
     _require_order_writer(actor, order.partner)
     order = (
@@ -603,6 +607,10 @@ def order_provision(
         obj=subscription,
         after=snapshot(subscription, SUBSCRIPTION_FIELDS),
     )
+    if activate:
+        subscription = subscription_activate(
+            actor=None, subscription=subscription, country_of_operation=country
+        )
     email_send(
         to=[customer_admin_email],
         template="customer_welcome",

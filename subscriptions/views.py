@@ -244,7 +244,7 @@ class SetupNowView(View):
                 {"problem": problem.reason, "order": problem.order},
             )
             return _no_referrer(response)
-        if step not in ("start", "sent", *PARTNER_STEPS):
+        if step not in ("start", "sent", "done", *PARTNER_STEPS):
             raise Http404
         return _no_referrer(super().dispatch(request, token, step))
 
@@ -284,7 +284,7 @@ class SetupNowView(View):
     def get(self, request, token, step):
         if step == "start":
             return self._render("start")
-        if step == "sent" or step not in self.steps() or "started" not in self.state:
+        if step in ("sent", "done") or step not in self.steps() or "started" not in self.state:
             return redirect(self.url("start"))
         missing = self.first_missing()
         if missing:

@@ -67,6 +67,11 @@ class ProvisionSerializer(serializers.Serializer):
     organization = serializers.CharField(
         default="new", help_text='"new", or the id of the existing customer organisation'
     )
+    activate = serializers.BooleanField(
+        default=False,
+        help_text="Activate the subscription and start billing at once, instead of waiting "
+        "for the customer's setup wizard.",
+    )
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):

@@ -90,6 +90,7 @@ class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet
             company_name=values["company_name"],
             country=values["country"],
             organization=values["organization"],
+            activate=values["activate"],
         )
         body = {
             "customer": CustomerSerializer(subscription.customer).data,
