@@ -135,6 +135,10 @@ class OrderDetailView(PartnerOnlyMixin, TemplateView):
             order=order,
             lines=order.lines.select_related("sku"),
             subscription=Subscription.objects.unscoped().filter(order=order).first(),
+            customer_visible=order.customer_id is not None
+            and Organization.objects.visible_to(self.request.user)
+            .filter(pk=order.customer_id)
+            .exists(),
             may_change=may_change,
             deadline=deadline,
             contact_form=forms.ContactForm(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from orgs.api.serializers import CustomerSerializer
 from subscriptions.models import Order, OrderLine, Subscription
 
 
@@ -97,5 +98,5 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class ProvisionResultSerializer(serializers.Serializer):
-    customer = serializers.DictField()
+    customer = CustomerSerializer()
     subscription = SubscriptionSerializer()
