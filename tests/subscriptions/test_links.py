@@ -86,5 +86,6 @@ def test_the_wizard_posts_without_an_origin_the_token_is_the_secret(order):
 
 
 def test_done_before_provisioning_goes_back_to_the_start(client, order):
-    assert client.get(url(order) + "done/").url == url(order)
-    assert client.get(url(order) + "nonsense/").status_code == 404
+    link = url(order)
+    assert client.get(link + "done/").url == link
+    assert client.get(link + "nonsense/").status_code == 404
