@@ -155,14 +155,21 @@ def order_place(
     if errors:
         raise ValidationError(errors)
 
-    order = Order.objects.create(
-        partner=partner,
-        web_order_id=web_order_id,
-        offer=offer,
-        requested_start_date=requested_start_date,
-        provisioning_contact_email=provisioning_contact_email,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                partner=partner,
+                web_order_id=web_order_id,
+                offer=offer,
+                requested_start_date=requested_start_date,
+                provisioning_contact_email=provisioning_contact_email,
+                created_by=actor,
+            )
+    except IntegrityError:
+        # Two posts of the same order at once: the second loses, as if it came later.
+        raise ValidationError(
+            {"web_order_id": _("An order with this web order id already exists.")}
+        ) from None
     order_lines = [OrderLine(order=order, sku=sku, quantity=quantity) for sku, quantity in chosen]
     # Overage is billed in arrears: its line is there for pricing, at quantity 0.
     order_lines += [
@@ -363,7 +370,7 @@ def order_account_manager_notify_if_due(*, order_id: int, today: date | None = N
     """One day after the RSD, tell the account manager of a wizard nobody opened."""
     today = today or _today()
     order = (
-        (Order.objects.unscoped().select_for_update().select_related("partner__account_manager"))
+        (Order.objects.unscoped().select_for_update().select_related("partner"))
         .filter(pk=order_id)
         .first()
     )
