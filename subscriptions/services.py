@@ -105,7 +105,7 @@ def order_place(
         errors["web_order_id"] = _("This field is required.")
     elif Order.objects.unscoped().filter(partner=partner, web_order_id=web_order_id).exists():
         errors["web_order_id"] = _("An order with this web order id already exists.")
-    offer = Offer.objects.filter(code=(offer_code or "").strip()).first()
+    offer = Offer.objects.filter(code__iexact=(offer_code or "").strip()).first()
     if offer is None:
         errors["offer"] = _("Unknown offer %(code)s.") % {"code": offer_code}
     if not isinstance(requested_start_date, date):
@@ -114,8 +114,8 @@ def order_place(
         provisioning_contact_email = _clean_email(
             "provisioning_contact_email", provisioning_contact_email
         )
-    except ValidationError as exc:
-        errors.update(exc.message_dict and {k: v[0] for k, v in exc.message_dict.items()})
+    except ValidationError:
+        errors["provisioning_contact_email"] = _("Enter a valid email address.")
 
     skus = {sku.code: sku for sku in Sku.objects.select_related("offer", "overage_sku")}
     chosen: list[tuple[Sku, int]] = []
