@@ -39,3 +39,26 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def audited_update(
+    *,
+    actor: Person | None,
+    organization: Organization,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any],
+    audited: list[str] | None = None,
+) -> bool:
+    """Set `changes` on `obj`, save just those fields, and audit the `audited` fields
+    (default: the changed ones) before and after. Returns whether they changed."""
+    fields = audited or list(changes)
+    before = snapshot(obj, fields)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.save(update_fields=list(changes))
+    after = snapshot(obj, fields)
+    audit_record(
+        actor=actor, organization=organization, action=action, obj=obj, before=before, after=after
+    )
+    return before != after

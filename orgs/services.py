@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from orgs import roles
-from orgs.audit import audit_record, snapshot
+from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
@@ -95,20 +95,16 @@ def person_change_role(*, actor: Person, person: Person, role: str) -> Person:
     _require(actor, organization, ADMIN)
     if role not in roles.roles_for_kind(organization.kind):
         raise ValidationError({"role": _("That role does not exist in this organisation.")})
-    before = snapshot(person, ["role"])
-    if before["role"] == role:
+    if person.role == role:
         return person
     losing_full_admin = roles.is_full_admin(person.role) and not roles.is_full_admin(role)
     _keep_a_full_admin(person, leaving=losing_full_admin)
-    person.role = role
-    person.save(update_fields=["role"])
-    audit_record(
+    audited_update(
         actor=actor,
         organization=organization,
         action="person.change_role",
         obj=person,
-        before=before,
-        after=snapshot(person, ["role"]),
+        changes={"role": role},
     )
     return person
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from orgs import roles
 from orgs import services as org_services
-from orgs.audit import audit_record, snapshot
+from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
@@ -267,16 +267,12 @@ def order_contact_update(
         raise ValidationError(
             {"provisioning_contact_email": _("A provisioned or closed order cannot change.")}
         )
-    before = snapshot(order, ["provisioning_contact_email"])
-    order.provisioning_contact_email = email
-    order.save(update_fields=["provisioning_contact_email"])
-    audit_record(
+    audited_update(
         actor=actor,
         organization=order.partner,
         action="order.contact_update",
         obj=order,
-        before=before,
-        after=snapshot(order, ["provisioning_contact_email"]),
+        changes={"provisioning_contact_email": email},
     )
     if resend and order.setup_email_sent_at is not None:
         order_setup_email_send(actor=actor, order=order)
@@ -310,19 +306,15 @@ def order_setup_delegate(
     order = Order.objects.unscoped().select_for_update().select_related("offer").get(pk=order.pk)
     if not order.is_open:
         raise ValidationError({"order": _("This order is no longer waiting for provisioning.")})
-    before = snapshot(order, ["setup_by", "delegated_to_email", "customer_admin_email"])
-    order.setup_by = setup_by
-    order.delegated_to_email = email
+    changes = {"setup_by": setup_by, "delegated_to_email": email}
     if setup_by == SetupBy.CUSTOMER:
-        order.customer_admin_email = email
-    order.save(update_fields=["setup_by", "delegated_to_email", "customer_admin_email"])
-    audit_record(
+        changes["customer_admin_email"] = email
+    audited_update(
         actor=actor,
         organization=order.partner,
         action="order.setup_delegate",
         obj=order,
-        before=before,
-        after=snapshot(order, ["setup_by", "delegated_to_email", "customer_admin_email"]),
+        changes=changes,
     )
     role = "customer" if setup_by == SetupBy.CUSTOMER else "partner"
     _send_setup_link(order, email, role=role, sent_by=sent_by)
@@ -342,17 +334,13 @@ def order_close_if_due(*, order_id: int, now=None) -> Order | None:
         return order
     if now < rules.close_deadline(order.offer.code, order.setup_email_sent_at):
         return order
-    before = snapshot(order, ["status"])
-    order.status = Order.Status.CLOSED
-    order.closed_at = now
-    order.save(update_fields=["status", "closed_at"])
-    audit_record(
+    audited_update(
         actor=None,
         organization=order.partner,
         action="order.close",
         obj=order,
-        before=before,
-        after=snapshot(order, ["status"]),
+        changes={"status": Order.Status.CLOSED, "closed_at": now},
+        audited=["status"],
     )
     recipients = [order.provisioning_contact_email]
     if order.partner.account_manager_id:
