@@ -183,6 +183,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 
 # How long usage and invoices stay visible (SPEC §5: 24 months by default).
 RECORD_RETENTION_MONTHS = env.int("RECORD_RETENTION_MONTHS", default=24)
@@ -192,4 +193,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Eager tasks would otherwise log every success line by line (seed_demo, runserver).
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
