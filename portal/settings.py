@@ -6,6 +6,7 @@ tasks eagerly in-process. `portal.settings_production` hardens this for deployme
 
 from pathlib import Path
 
+from celery.schedules import crontab
 import environ
 from django.utils.translation import gettext_lazy as _
 
@@ -139,7 +140,14 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 # The one beat schedule of the project. Every entry expires before the next run so a
 # backlog never piles up, and every task it names is safe to run twice.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Trials: consent lapsing, expiry notices, grace, numbers release (SPEC §4).
+    "trials-daily": {
+        "task": "trials.tasks.trials_daily",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
