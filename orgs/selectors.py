@@ -11,8 +11,12 @@ from orgs.tenancy import PROVISION, VIEW
 
 def customers_for_list(person: Person) -> QuerySet[Organization]:
     """The customers on a person's customer list: every customer they may see, plus the
-    trial customers their partner may only provision; with what the columns need."""
+    trial customers their partner may only provision, plus customers asked for consent to
+    a trial of this partner (`listed_by_trial_only`); with what the columns need."""
+    from django.db.models import BooleanField, ExpressionWrapper, Q
+
     from subscriptions.models import Subscription
+    from trials.selectors import open_trials_prefetch, pending_consent_customer_ids
 
     today = timezone.now().date()
     visible = Organization.objects.visible_to(person, VIEW) | Organization.objects.visible_to(
@@ -24,10 +28,15 @@ def customers_for_list(person: Person) -> QuerySet[Organization]:
         .exclude(end_date__lt=today)
         .select_related("order__offer")
     )
+    reachable = visible.values("pk")
+    listed = Organization.objects.filter(
+        Q(pk__in=reachable) | Q(pk__in=pending_consent_customer_ids(person))
+    )
     return (
-        visible.customers()
-        .distinct()
+        listed.customers()
+        .annotate(listed_by_trial_only=ExpressionWrapper(~Q(pk__in=reachable), BooleanField()))
         .prefetch_related(
+            open_trials_prefetch(person),
             Prefetch("subscriptions", queryset=current, to_attr="current_subscriptions"),
             Prefetch(
                 "partner_relationships",

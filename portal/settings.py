@@ -6,8 +6,8 @@ tasks eagerly in-process. `portal.settings_production` hardens this for deployme
 
 from pathlib import Path
 
-from celery.schedules import crontab
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent

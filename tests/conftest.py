@@ -15,7 +15,14 @@ import pytest
 
 from orgs.models import Organization, Person
 from orgs.roles import Role
-from tests.factories import CustomerFactory, PartnerFactory, PersonFactory, SubscriptionFactory
+from tests.factories import (
+    CustomerFactory,
+    PartnerFactory,
+    PersonFactory,
+    SubscriptionFactory,
+    TrialFactory,
+)
+from trials.models import ConversionRequest, Trial
 
 # Playwright's sync API runs an event loop in this thread; Django must still let the
 # test body use the database.
@@ -34,6 +41,7 @@ class Tenant:
     partner: Organization
     customer: Organization
     people: dict[str, Person]
+    trial: Trial | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -70,7 +78,9 @@ def make_tenant(label: str) -> Tenant:
     customer.created_by = people[Role.PARTNER_ADMIN]
     customer.save(update_fields=["created_by"])
     SubscriptionFactory(customer=customer)
-    return Tenant(partner=partner, customer=customer, people=people)
+    trial = TrialFactory(customer=customer, partner=partner, services=["meetings"])
+    ConversionRequest.objects.create(trial=trial, distributor=partner, offer_code="A-WX")
+    return Tenant(partner=partner, customer=customer, people=people, trial=trial)
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ class TrialServicesForm(forms.Form):
         label=_("Services"), choices=Service.choices, widget=forms.CheckboxSelectMultiple
     )
     meetings_site_url = forms.CharField(
-        label=_("Meetings site URL"), max_length=100, required=False,
+        label=_("Meetings site URL"),
+        max_length=100,
+        required=False,
         help_text=_("For example acme.webex.com; unique."),
     )
     meetings_time_zone = forms.ChoiceField(

@@ -212,6 +212,9 @@ class TrialNotice(models.Model):
             models.UniqueConstraint(fields=["trial", "kind"], name="one_notice_of_a_kind")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.sent_at:%Y-%m-%d}"
+
 
 class ConversionRequestQuerySet(models.QuerySet):
     def visible_to(self, person, action: str = VIEW) -> ConversionRequestQuerySet:

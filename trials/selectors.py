@@ -24,16 +24,23 @@ def trials_visible(person: Person, action: str = VIEW) -> QuerySet[Trial]:
     )
 
 
-def open_trials_prefetch(to_attr: str = "open_trials") -> Prefetch:
-    """For customer lists: each customer's open trials with their services, in one query
-    per relation whatever the number of rows."""
+def open_trials_prefetch(person: Person, to_attr: str = "open_trials") -> Prefetch:
+    """For the customer list: each customer's open trials that `person` may see, with
+    their services, in one query per relation whatever the number of rows."""
     return Prefetch(
         "trials",
-        queryset=Trial.objects.unscoped()
-        .filter(status__in=OPEN_STATUSES)
-        .select_related("partner")
-        .prefetch_related("services"),
+        queryset=trials_visible(person).filter(status__in=OPEN_STATUSES).order_by("end_date"),
         to_attr=to_attr,
+    )
+
+
+def pending_consent_customer_ids(person: Person) -> QuerySet:
+    """Customers asked for consent to a trial that `person` may see: on the partner's list
+    while they wait, though the partner has no access to them yet."""
+    return (
+        Trial.objects.visible_to(person)
+        .filter(status=Trial.Status.PENDING_CONSENT)
+        .values("customer_id")
     )
 
 
@@ -58,3 +65,21 @@ def conversion_requests_for(person: Person) -> QuerySet[ConversionRequest]:
     return ConversionRequest.objects.visible_to(person).select_related(
         "trial__customer", "trial__partner", "requested_by", "order"
     )
+
+
+def trial_customer_ids(
+    person: Person, *, status: str | None = None, expires_within: int | None = None
+) -> QuerySet:
+    """Customers with a trial `person` may see: of `status`, or active and ending within
+    `expires_within` days from today. For the customer list's filters."""
+    trials = Trial.objects.visible_to(person)
+    if status:
+        trials = trials.filter(status=status)
+    if expires_within is not None:
+        today = timezone.localdate()
+        trials = trials.filter(
+            status=Trial.Status.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + dt.timedelta(days=expires_within),
+        )
+    return trials.values("customer_id")

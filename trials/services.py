@@ -228,9 +228,7 @@ def _apply_sizes(trial: Trial, sizes: TrialSizes) -> None:
 
 def _customer_admins(customer: Organization) -> list[str]:
     return list(
-        Person.objects.filter(organization=customer, is_active=True).values_list(
-            "email", flat=True
-        )
+        Person.objects.filter(organization=customer, is_active=True).values_list("email", flat=True)
     )
 
 
@@ -320,8 +318,14 @@ def trial_start(
             admin_email=admin_email,
             managing=True,
         )
-        return _trial_begin(actor=actor, partner=partner, customer=customer, sizes=sizes,
-                            length_days=length_days, admin_email=admin_email)
+        return _trial_begin(
+            actor=actor,
+            partner=partner,
+            customer=customer,
+            sizes=sizes,
+            length_days=length_days,
+            admin_email=admin_email,
+        )
     related = PartnerRelationship.objects.filter(partner=partner, customer=existing).exists()
     if related:
         return trial_start_for_customer(
@@ -389,7 +393,9 @@ def _trial_begin(*, actor, partner, customer, sizes, length_days, admin_email) -
     )
     _apply_sizes(trial, sizes)
     _audit(actor, trial, "trial.start")
-    email_send(to=_customer_admins(customer), template="trial_started", context=_email_context(trial))
+    email_send(
+        to=_customer_admins(customer), template="trial_started", context=_email_context(trial)
+    )
     return trial
 
 
@@ -452,12 +458,10 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
     """A full admin of the customer accepts, granting the partner full or
     provisioning-only access; the trial then waits for provisioning details."""
     trial = Trial.objects.unscoped().select_for_update().get(pk=trial.pk)
-    if (
-        person.organization_id != trial.customer_id
-        or person.role != roles.Role.CUSTOMER_FULL_ADMIN
-    ):
-        raise PermissionDenied(_("Only a full admin of %(customer)s may accept.") % {
-            "customer": trial.customer.name})
+    if person.organization_id != trial.customer_id or person.role != roles.Role.CUSTOMER_FULL_ADMIN:
+        raise PermissionDenied(
+            _("Only a full admin of %(customer)s may accept.") % {"customer": trial.customer.name}
+        )
     if access not in PartnerRelationship.Access.values:
         raise ValidationError({"access": _("Choose full or provisioning-only access.")})
     before = _before(trial)
@@ -536,9 +540,7 @@ def trial_extend(*, actor: Person | None, trial: Trial) -> Trial:
     trial.end_date = rules.extended_end_date(_today())
     trial.save()
     # The new end date earns its own warnings.
-    trial.notices.filter(
-        kind__in=[TrialNotice.Kind.EXPIRING, TrialNotice.Kind.EXPIRED]
-    ).delete()
+    trial.notices.filter(kind__in=[TrialNotice.Kind.EXPIRING, TrialNotice.Kind.EXPIRED]).delete()
     _audit(actor, trial, "trial.extend", before=before)
     return trial
 
@@ -586,13 +588,17 @@ def trial_devices_ship(
         serial = serial.strip().upper()
         shipped[model] = shipped.get(model, 0) + 1
         if shipped[model] > asked.get(model, 0):
-            raise ValidationError({"devices": _("More %(model)s shipped than asked for.") % {
-                "model": model}})
+            raise ValidationError(
+                {"devices": _("More %(model)s shipped than asked for.") % {"model": model}}
+            )
         if not serial or ShippedDevice.objects.filter(serial_number=serial).exists():
-            raise ValidationError({"serial_number": _("Serial %(serial)s is already recorded.")
-                                   % {"serial": serial}})
+            raise ValidationError(
+                {"serial_number": _("Serial %(serial)s is already recorded.") % {"serial": serial}}
+            )
         created.append(ShippedDevice.objects.create(trial=trial, model=model, serial_number=serial))
-    _audit(actor, trial, "trial.ship_devices", extra={"serials": [d.serial_number for d in created]})
+    _audit(
+        actor, trial, "trial.ship_devices", extra={"serials": [d.serial_number for d in created]}
+    )
     return created
 
 
