@@ -809,3 +809,103 @@ def trial_conversion_request(
         },
     )
     return request
+
+
+def _ordering():
+    """The provisioning service of the subscriptions app (order_place, order_provision)."""
+    from subscriptions import services as ordering
+
+    if not hasattr(ordering, "order_place"):
+        raise ValidationError({"order": _("Ordering is not available yet.")})
+    return ordering
+
+
+@transaction.atomic
+def trial_convert(
+    *,
+    actor: Person | None,
+    trial: Trial,
+    web_order_id: str,
+    offer_code: str,
+    lines: list[tuple[str, int]],
+    provisioning_contact_email: str,
+) -> Trial:
+    """A tier 1 partner places the paid order, mapped onto the trial's customer through
+    the trial's admin email. The trial's usage data stays with the customer."""
+    _require_trial(actor, trial)
+    _check_convertible(trial)
+    if trial.partner.tier == Organization.Tier.TWO:
+        raise ValidationError({"partner": _("A tier 2 partner asks its distributor.")})
+    return _place_conversion_order(
+        actor=actor,
+        trial=trial,
+        partner=trial.partner,
+        web_order_id=web_order_id,
+        offer_code=offer_code,
+        lines=lines,
+        provisioning_contact_email=provisioning_contact_email,
+    )
+
+
+def _place_conversion_order(
+    *, actor, trial, partner, web_order_id, offer_code, lines, provisioning_contact_email
+) -> Trial:
+    if not web_order_id.strip():
+        raise ValidationError({"web_order_id": _("Give the web order id.")})
+    ordering = _ordering()
+    before = _before(trial)
+    order = ordering.order_place(
+        actor=actor,
+        partner=partner,
+        web_order_id=web_order_id.strip(),
+        offer_code=offer_code,
+        requested_start_date=_today(),
+        provisioning_contact_email=provisioning_contact_email,
+        lines=list(lines),
+    )
+    ordering.order_provision(
+        actor=actor,
+        order=order,
+        customer_admin_email=trial.admin_email,
+        company_name=trial.customer.name,
+        country=str(trial.customer.country),
+        organization=trial.customer,
+    )
+    _set_status(trial, Trial.Status.CONVERTED)
+    trial.converted_at = timezone.now()
+    trial.order = order
+    trial.save()
+    _audit(actor, trial, "trial.convert", before=before, extra={"order": order.web_order_id})
+    return trial
+
+
+@transaction.atomic
+def conversion_process(
+    *, actor: Person | None, conversion: ConversionRequest, web_order_id: str
+) -> ConversionRequest:
+    """The distributor processes a tier 2 partner's request: it places the order for the
+    partner, mapped onto the trial's customer."""
+    conversion = ConversionRequest.objects.select_for_update().get(pk=conversion.pk)
+    if actor is not None and (
+        actor.organization_id != conversion.distributor_id or roles.is_read_only(actor.role)
+    ):
+        raise PermissionDenied
+    if conversion.status != ConversionRequest.Status.PENDING:
+        raise ValidationError({"status": _("This request was already processed.")})
+    trial = conversion.trial
+    _check_convertible(trial)
+    trial = _place_conversion_order(
+        actor=actor,
+        trial=trial,
+        partner=trial.partner,
+        web_order_id=web_order_id,
+        offer_code=conversion.offer_code,
+        lines=[(sku, int(quantity)) for sku, quantity in conversion.lines],
+        provisioning_contact_email=actor.email if actor else trial.admin_email,
+    )
+    conversion.status = ConversionRequest.Status.PROCESSED
+    conversion.processed_by = actor
+    conversion.processed_at = timezone.now()
+    conversion.order = trial.order
+    conversion.save()
+    return conversion
