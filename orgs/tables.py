@@ -10,7 +10,7 @@ from orgs.models import AuditLog, Organization
 
 
 class CustomerTable(tables.Table):
-    name = tables.Column(verbose_name=_("Customer"), linkify=("customer-detail", [tables.A("pk")]))
+    name = tables.Column(verbose_name=_("Customer"))
     status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
     services = tables.Column(verbose_name=_("Services"), empty_values=(), orderable=False)
     region = tables.Column(verbose_name=_("Region"), accessor="data_region", orderable=False)
