@@ -229,3 +229,13 @@ def test_read_only_partner_sees_but_cannot_change(client, world):
     page = client.get(reverse("trial-detail", args=[world.a.trial.pk])).content.decode()
     assert "Extend" not in page
     assert client.post(reverse("trial-extend", args=[world.a.trial.pk])).status_code == 403
+
+
+def test_full_admin_sees_the_pending_request_on_their_home(client, world, pending):
+    client.force_login(world.b[Role.CUSTOMER_FULL_ADMIN])
+    page = client.get(reverse("customer-detail", args=[world.b.customer.pk])).content.decode()
+    assert "Review the trial request" in page
+    assert "/trials/consent/" in page
+    client.force_login(world.b[Role.CUSTOMER_READ_ONLY])
+    page = client.get(reverse("customer-detail", args=[world.b.customer.pk])).content.decode()
+    assert "/trials/consent/" not in page and "Trial pending customer consent" in page

@@ -56,4 +56,13 @@ def customer_trials(context, customer):
             partner_id=person.organization_id, customer=customer
         ).exists()
     )
+    if person and person.role == roles.Role.CUSTOMER_FULL_ADMIN:
+        from django.urls import reverse
+
+        from trials import services
+
+        for row in rows:
+            if row["trial"].status == row["trial"].Status.PENDING_CONSENT:
+                token = services.consent_token(row["trial"])
+                row["consent_path"] = reverse("trial-consent", args=[token])
     return {"rows": rows, "customer": customer, "may_add": may_add}
