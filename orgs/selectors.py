@@ -12,7 +12,9 @@ from orgs.tenancy import PROVISION, VIEW
 def customers_for_list(person: Person) -> QuerySet[Organization]:
     """The customers on a person's customer list: every customer they may see, plus the
     trial customers their partner may only provision, plus customers asked for consent to
-    a trial of this partner (`listed_by_trial_only`); with what the columns need."""
+    a trial of this partner; with what the columns need. `listed_by_trial_only` marks the
+    rows whose customer home the person cannot open (consent pending, or provisioning-only
+    access): their name links to the trial instead."""
     from django.db.models import BooleanField, ExpressionWrapper, Q
 
     from subscriptions.models import Subscription

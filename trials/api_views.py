@@ -4,11 +4,13 @@ through the same services as the pages."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from orgs import roles
 from orgs.api.base import CustomerScopedViewSet
 from orgs.tenancy import CHANGE, PROVISION, get_visible_or_404
 from trials import selectors, services
@@ -20,6 +22,13 @@ from trials.serializers import (
     TrialSizesSerializer,
     TrialStartSerializer,
 )
+
+
+def _require_seller(request) -> None:
+    """Refused before the body is read: only sales admins start trials."""
+    if not roles.may_sell(request.user.role):
+        raise PermissionDenied
+
 
 TRIAL_ID = OpenApiParameter("trial_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -41,6 +50,7 @@ class PartnerTrialViewSet(viewsets.GenericViewSet):
     def create(self, request):
         """Start a trial. A new admin email creates the customer; an existing customer's
         is asked for consent (status `pending_consent`)."""
+        _require_seller(request)
         body = TrialStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -82,6 +92,7 @@ class CustomerTrialViewSet(CustomerScopedViewSet):
     )
     def create(self, request, customer_id=None):
         """Add a trial for a customer this partner already serves: it starts at once."""
+        _require_seller(request)
         body = TrialCustomerStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         trial = services.trial_start_for_customer(
