@@ -79,7 +79,10 @@ def make_tenant(label: str) -> Tenant:
     customer.save(update_fields=["created_by"])
     SubscriptionFactory(customer=customer)
     trial = TrialFactory(customer=customer, partner=partner, services=["meetings"])
-    ConversionRequest.objects.create(trial=trial, distributor=partner, offer_code="A-WX")
+    # A processed request, so the conversion URLs have an object per tenant.
+    ConversionRequest.objects.create(
+        trial=trial, distributor=partner, offer_code="A-WX", status="processed"
+    )
     return Tenant(partner=partner, customer=customer, people=people, trial=trial)
 
 

@@ -26,7 +26,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "org_id": lambda t: t.customer.pk,
     "person_id": lambda t: t[Role.CUSTOMER_FULL_ADMIN].pk,
     "trial_id": lambda t: t.trial.pk,
-    "conversion_id": lambda t: t.trial.conversion_requests.get().pk,
+    "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
 }
 
 # URLs outside tenancy, each with the reason.
