@@ -29,7 +29,10 @@ def open_trials_prefetch(person: Person, to_attr: str = "open_trials") -> Prefet
     their services, in one query per relation whatever the number of rows."""
     return Prefetch(
         "trials",
-        queryset=trials_visible(person).filter(status__in=OPEN_STATUSES).order_by("end_date"),
+        queryset=Trial.objects.visible_to(person)
+        .filter(status__in=OPEN_STATUSES)
+        .prefetch_related("services")
+        .order_by("end_date"),
         to_attr=to_attr,
     )
 

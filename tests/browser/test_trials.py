@@ -18,8 +18,7 @@ def _log_out(page):
     page.wait_for_load_state()
 
 
-def test_consent_path(page, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_consent_path(page):
     a, b = make_tenant("a"), make_tenant("b")
     mail.outbox.clear()
 
