@@ -29,12 +29,8 @@ def test_customer_admin_sees_only_their_own_home(page):
     assert page.get_by_role("heading", name=a.customer.name).is_visible()
     assert page.locator("table#admins").get_by_text(a[Role.CUSTOMER_FULL_ADMIN].email).count()
 
-    for path in (
-        f"/customers/{b.customer.pk}/",
-        f"/orgs/{b.customer.pk}/people/",
-        f"/customers/{b.customer.pk}/settings/",
-        f"/orgs/{b.customer.pk}/audit/",
-    ):
+    for path in (f"/customers/{b.customer.pk}/", f"/orgs/{b.customer.pk}/people/",
+                 f"/customers/{b.customer.pk}/settings/", f"/orgs/{b.customer.pk}/audit/"):
         assert page.goto(path).status == 404, path
     page.goto("/customers/?q=" + b.customer.name)
     assert b.customer.name not in page.locator("table#customers").inner_text()
