@@ -36,7 +36,12 @@ def customers_for_list(person: Person) -> QuerySet[Organization]:
     )
     return (
         listed.customers()
-        .annotate(listed_by_trial_only=ExpressionWrapper(~Q(pk__in=reachable), BooleanField()))
+        .annotate(
+            listed_by_trial_only=ExpressionWrapper(
+                ~Q(pk__in=Organization.objects.visible_to(person, VIEW).values("pk")),
+                BooleanField(),
+            )
+        )
         .prefetch_related(
             open_trials_prefetch(person),
             Prefetch("subscriptions", queryset=current, to_attr="current_subscriptions"),

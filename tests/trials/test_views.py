@@ -239,3 +239,16 @@ def test_full_admin_sees_the_pending_request_on_their_home(client, world, pendin
     client.force_login(world.b[Role.CUSTOMER_READ_ONLY])
     page = client.get(reverse("customer-detail", args=[world.b.customer.pk])).content.decode()
     assert "/trials/consent/" not in page and "Trial pending customer consent" in page
+
+
+def test_provisioning_only_partner_reaches_the_customer_through_the_trial(client, world, pending):
+    services.trial_consent_accept(
+        person=world.b[Role.CUSTOMER_FULL_ADMIN], trial=pending, access="provisioning"
+    )
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    listing = client.get(reverse("customer-list")).content.decode()
+    assert reverse("trial-detail", args=[pending.pk]) in listing
+    assert "Pending provisioning details" in listing
+    client.post(reverse("trial-provision", args=[pending.pk]))
+    pending.refresh_from_db()
+    assert pending.status == Trial.Status.ACTIVE
