@@ -148,3 +148,32 @@ def test_distributor_page_lists_and_processes(client, world, ordering):
     client.post(f"/trials/conversions/{request.pk}/process/", {"web_order_id": "WO-9"})
     request.refresh_from_db()
     assert request.status == ConversionRequest.Status.PROCESSED
+
+
+def test_convert_page_tier_one(client, world, ordering):
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    url = f"/trials/{world.a.trial.pk}/convert/"
+    page = client.get(url).content.decode()
+    assert world.a.trial.admin_email in page and "Place the order" in page
+    bad = client.post(url, {"offer_code": "A-WX", "lines": "nonsense"})
+    assert "write the SKU, a space and a quantity" in bad.content.decode()
+    response = client.post(
+        url,
+        {"web_order_id": "WO-P", "offer_code": "A-WX", "lines": "A-WX-X 3",
+         "provisioning_contact_email": "me@partner.test"},
+    )
+    assert response.status_code == 302
+    world.a.trial.refresh_from_db()
+    assert world.a.trial.status == Trial.Status.CONVERTED
+
+
+def test_convert_page_tier_two_sends_the_request(client, world):
+    distributor = PartnerFactory(is_distributor=True)
+    world.a.partner.tier, world.a.partner.distributor = 2, distributor
+    world.a.partner.save()
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    url = f"/trials/{world.a.trial.pk}/convert/"
+    assert "Send to my distributor" in client.get(url).content.decode()
+    client.post(url, {"offer_code": "A-FLEX-3-CC", "lines": "A-FLEX-WCC-S-N 10"})
+    request = ConversionRequest.objects.get(trial=world.a.trial, status="pending")
+    assert request.distributor == distributor and request.lines == [["A-FLEX-WCC-S-N", 10]]
