@@ -16,6 +16,7 @@ def navigation(request) -> dict:
     items: list[tuple[str, str]] = []
     if person.role in roles.PARTNER_ROLES:
         items.append((_("Customers"), reverse("customer-list")))
+        items.append((_("Orders"), reverse("order-list")))
     else:
         items.append((_("Home"), reverse("customer-detail", args=[org_id])))
     if person.role in roles.PARTNER_ROLES:

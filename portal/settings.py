@@ -147,6 +147,22 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=0, minute=30),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Orders (SPEC §2): Set up now emails on the RSD, account-manager nudges, closing.
+    "orders-send-due-setup-emails": {
+        "task": "subscriptions.tasks.send_due_setup_emails",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+    "orders-notify-account-managers": {
+        "task": "subscriptions.tasks.notify_account_managers",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * 60},
+    },
+    "orders-close-overdue": {
+        "task": "subscriptions.tasks.close_overdue_orders",
+        "schedule": crontab(minute=35),
+        "options": {"expires": 50 * 60},
+    },
 }
 
 REST_FRAMEWORK = {

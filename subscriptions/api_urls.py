@@ -1,3 +1,23 @@
 """/api/v1/ endpoints of the subscriptions app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from subscriptions.api.views import OrderViewSet
+
+urlpatterns = [
+    path(
+        "orders/",
+        OrderViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-order-list",
+    ),
+    path(
+        "orders/<int:order_id>/",
+        OrderViewSet.as_view({"get": "retrieve"}),
+        name="api-order-detail",
+    ),
+    path(
+        "orders/<int:order_id>/provision/",
+        OrderViewSet.as_view({"post": "provision"}),
+        name="api-order-provision",
+    ),
+]

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from orgs.models import Organization
 from orgs.tenancy import CustomerOwnedQuerySet
@@ -103,6 +104,11 @@ class Order(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
     requested_start_date = models.DateField(_("requested start date"))
     provisioning_contact_email = models.EmailField(_("provisioning contact email"))
+    # Who ran (or was asked to run) the provisioning wizard, and the customer admin it named.
+    setup_by = models.CharField(_("set up by"), max_length=16, blank=True)
+    customer_admin_email = models.EmailField(_("customer admin email"), blank=True)
+    # Whoever the provisioning contact handed the wizard to (a colleague or the customer).
+    delegated_to_email = models.EmailField(_("delegated to"), blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING)
     customer = models.ForeignKey(
         Organization,
@@ -135,6 +141,16 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.web_order_id
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for provisioning: the contact may be edited, the email resent."""
+        return self.status in (self.Status.AWAITING, self.Status.SETUP_STARTED)
+
+    def link_recipients(self) -> set[str]:
+        """Emails whose Set up now links still open this order's wizard."""
+        emails = {self.provisioning_contact_email, self.delegated_to_email}
+        return {email.lower() for email in emails if email}
 
 
 class OrderLine(models.Model):
@@ -170,6 +186,14 @@ class Subscription(models.Model):
     standard_agents = models.PositiveIntegerField(_("standard agents"), default=0)
     premium_agents = models.PositiveIntegerField(_("premium agents"), default=0)
     addon_ivr_ports = models.PositiveIntegerField(_("add-on IVR ports"), default=0)
+    # Filled in by the customer's setup wizard (SPEC §2), which then activates billing.
+    country_of_operation = CountryField(_("country of operation"), blank=True)
+    meeting_site_url = models.CharField(
+        _("meeting site URL"), max_length=100, null=True, blank=True, unique=True
+    )
+    subdomain = models.CharField(_("subdomain"), max_length=63, null=True, blank=True, unique=True)
+    calling_settings = models.JSONField(_("calling settings"), default=dict, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = CustomerOwnedQuerySet.as_manager()

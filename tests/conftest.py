@@ -15,8 +15,10 @@ import pytest
 
 from orgs.models import Organization, Person
 from orgs.roles import Role
+from subscriptions.models import Order
 from tests.factories import (
     CustomerFactory,
+    OrderFactory,
     PartnerFactory,
     PersonFactory,
     SubscriptionFactory,
@@ -41,6 +43,7 @@ class Tenant:
     partner: Organization
     customer: Organization
     people: dict[str, Person]
+    order: Order | None = None
     trial: Trial | None = None
 
     def __getitem__(self, role: str) -> Person:
@@ -53,7 +56,17 @@ class World:
     b: Tenant
 
 
+def ensure_catalogue() -> None:
+    """The data migration's catalogue, again after a transactional test flushed it."""
+    from subscriptions.catalogue import seed_catalogue
+    from subscriptions.models import Offer, Sku
+
+    if not Sku.objects.exists():
+        seed_catalogue(Offer, Sku)
+
+
 def make_tenant(label: str) -> Tenant:
+    ensure_catalogue()
     partner = PartnerFactory(name=f"Partner {label}-7f3a")
     customer = CustomerFactory(name=f"Customer {label}-7f3a", partner=partner)
     people: dict[str, Person] = {}
@@ -83,7 +96,8 @@ def make_tenant(label: str) -> Tenant:
     ConversionRequest.objects.create(
         trial=trial, distributor=partner, offer_code="A-WX", status="processed"
     )
-    return Tenant(partner=partner, customer=customer, people=people, trial=trial)
+    order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
+    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial)
 
 
 @pytest.fixture
@@ -122,3 +136,51 @@ def skip_or_fail(name: str, reason: str) -> None:
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker process on Redis, sharing the test database.
+
+    Needs REDIS_URL and a server database (the worker cannot see SQLite's in-memory
+    test database). Yields the worker's environment; tasks sent meanwhile run there.
+    """
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+    from django.db import connection
+
+    from portal.celery import app
+
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        skip_or_fail("services", "needs REDIS_URL and PostgreSQL for a real worker")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "EMAIL_BACKEND": "orgs.mail.OutboxBackend",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    app.conf.task_always_eager = False
+    hostname = f"test-{os.getpid()}@%h"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+         "--concurrency=1", "--without-gossip", "--without-mingle", "-n", hostname,
+         "-l", "warning"],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the Celery worker did not start")
+        env["WORKER_PID"] = str(worker.pid)
+        yield env
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)

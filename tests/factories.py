@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
-from subscriptions.models import AgentModel, Offer, Order, Subscription
+from subscriptions.models import AgentModel, Offer, Order, OrderLine, Sku, Subscription
 
 PASSWORD = "correct horse battery staple"
 
@@ -74,12 +74,22 @@ class OfferFactory(factory.django.DjangoModelFactory):
 class OrderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Order
+        skip_postgeneration_save = True
 
     partner = factory.SubFactory(PartnerFactory)
     web_order_id = factory.Sequence(lambda n: f"WO-{n:06d}")
     offer = factory.SubFactory(OfferFactory)
     requested_start_date = factory.LazyFunction(lambda: timezone.now().date())
     provisioning_contact_email = factory.Sequence(lambda n: f"contact{n}@example.test")
+
+    @factory.post_generation
+    def lines(self, create, lines, **kwargs):
+        """`lines=[("A-FLEX-WCC-S-N", 10), ...]`: SKU codes of the seeded catalogue."""
+        if create and lines:
+            for code, quantity in lines:
+                OrderLine.objects.create(
+                    order=self, sku=Sku.objects.get(code=code), quantity=quantity
+                )
 
 
 class SubscriptionFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "person_id": lambda t: t[Role.CUSTOMER_FULL_ADMIN].pk,
     "trial_id": lambda t: t.trial.pk,
     "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
+    "order_id": lambda t: t.order.pk,
 }
 
 # URLs outside tenancy, each with the reason.
@@ -40,6 +41,7 @@ EXEMPT: dict[str, str] = {
     "api/v1/schema/": "the public API description",
     "api/v1/docs/": "the public API description",
     "trials/consent/": "signed consent link: the token is the scope; tested in tests/trials",
+    "setup-now/": "Set up now links: the signed token is the authority (tests/subscriptions)",
 }
 # Where a read-only admin may write: their own account only.
 OWN_ACCOUNT = {"account/"}

@@ -55,7 +55,7 @@ class TrialStartSerializer(TrialCustomerStartSerializer):
     country = CountryField()
 
 
-class OrderLineSerializer(serializers.Serializer):
+class ConversionLineSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
     quantity = serializers.IntegerField(min_value=1)
 
@@ -69,7 +69,7 @@ class TrialConvertSerializer(serializers.Serializer):
         help_text="Tier 1 partners: required.",
     )
     offer = serializers.CharField(max_length=32)
-    lines = OrderLineSerializer(many=True, allow_empty=False)
+    lines = ConversionLineSerializer(many=True, allow_empty=False)
     provisioning_contact_email = serializers.EmailField(required=False, default="")
 
 

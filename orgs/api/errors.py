@@ -16,6 +16,10 @@ def flatten_errors(detail: Any, path: str = "") -> Iterator[dict[str, str]]:
     """Turn DRF's nested error detail into a flat list of {field, reason}."""
     if isinstance(detail, dict):
         for key, value in detail.items():
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                # Lists of nested serializers report {index: errors}: name them lines[0].
+                yield from flatten_errors(value, f"{path}[{key}]")
+                continue
             name = "" if key in ("non_field_errors", "__all__") else str(key)
             yield from flatten_errors(value, f"{path}.{name}" if path and name else path or name)
     elif isinstance(detail, list):

@@ -1,0 +1,20 @@
+// The setup wizard's "Check availability" button: asks the server, says the answer.
+(function () {
+  var button = document.getElementById("check-subdomain");
+  if (!button) return;
+  var field = document.getElementById("id_subdomain");
+  var result = document.getElementById("subdomain-result");
+  button.addEventListener("click", function () {
+    var url = button.dataset.url + "?subdomain=" + encodeURIComponent(field.value.trim());
+    result.textContent = "…";
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        result.textContent = data.available
+          ? data.subdomain + " is available"
+          : data.subdomain + " is not available: " + data.reason;
+        result.className = data.available ? "available" : "unavailable";
+      })
+      .catch(function () { result.textContent = "Could not check now; try again."; });
+  });
+})();

@@ -1,0 +1,96 @@
+"""Serializers of the orders API: they parse and shape JSON; the services decide."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from subscriptions.models import Order, OrderLine, Subscription
+
+
+class OrderLineInSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    web_order_id = serializers.CharField(max_length=64)
+    offer = serializers.CharField(max_length=32)
+    requested_start_date = serializers.DateField()
+    provisioning_contact_email = serializers.EmailField()
+    lines = OrderLineInSerializer(many=True, allow_empty=False)
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="sku.code")
+    name = serializers.CharField(source="sku.name")
+    is_overage = serializers.BooleanField(source="sku.is_overage")
+
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "name", "quantity", "is_overage"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    offer = serializers.CharField(source="offer.code")
+    lines = OrderLineSerializer(many=True)
+    customer = serializers.IntegerField(source="customer_id", allow_null=True)
+    subscription = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "web_order_id",
+            "offer",
+            "status",
+            "requested_start_date",
+            "provisioning_contact_email",
+            "lines",
+            "customer",
+            "subscription",
+            "created_at",
+            "setup_email_sent_at",
+            "wizard_opened_at",
+            "provisioned_at",
+            "closed_at",
+        ]
+
+    def get_subscription(self, order: Order) -> int | None:
+        subscription = getattr(order, "subscription", None)
+        return subscription.pk if subscription else None
+
+
+class ProvisionSerializer(serializers.Serializer):
+    customer_admin_email = serializers.EmailField()
+    company_name = serializers.CharField(max_length=200)
+    country = serializers.CharField(max_length=2, min_length=2)
+    organization = serializers.CharField(
+        default="new", help_text='"new", or the id of the existing customer organisation'
+    )
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    billing_day = serializers.IntegerField(read_only=True)
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    customer = serializers.IntegerField(source="customer_id")
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "customer",
+            "order",
+            "status",
+            "start_date",
+            "end_date",
+            "billing_day",
+            "agent_model",
+            "standard_agents",
+            "premium_agents",
+            "addon_ivr_ports",
+        ]
+
+
+class ProvisionResultSerializer(serializers.Serializer):
+    customer = serializers.DictField()
+    subscription = SubscriptionSerializer()

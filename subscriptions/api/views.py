@@ -1,0 +1,98 @@
+"""Orders endpoints: a partner's orders, placing one, and provisioning it (the API
+equivalent of the provisioning wizard, through the same `order_provision`)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from orgs import roles
+from orgs.api.serializers import CustomerSerializer
+from orgs.tenancy import get_visible_or_404
+from subscriptions import services
+from subscriptions.api.serializers import (
+    OrderCreateSerializer,
+    OrderSerializer,
+    ProvisionResultSerializer,
+    ProvisionSerializer,
+    SubscriptionSerializer,
+)
+from subscriptions.models import Order, OrderLine
+
+ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class PartnerOrders:
+    """The queryset a person reaches: their partner's orders, nothing for anyone else."""
+
+    def get_queryset(self):
+        person = self.request.user
+        if person.role not in roles.PARTNER_ROLES:
+            return Order.objects.none()
+        lines = OrderLine.objects.select_related("sku__overage_of")
+        return (
+            Order.objects.visible_to(person)
+            .select_related("offer", "subscription")
+            .prefetch_related(Prefetch("lines", queryset=lines))
+        )
+
+    def require_order_writer(self) -> None:
+        if not roles.may_place_orders(self.request.user.role):
+            raise PermissionDenied("Your role may not place or provision orders.")
+
+
+class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderSerializer
+    lookup_url_kwarg = "order_id"
+
+    @extend_schema(parameters=[ORDER_ID])
+    def retrieve(self, request, order_id=None):
+        order = get_visible_or_404(self.get_queryset(), request.user, order_id)
+        return Response(self.get_serializer(order).data)
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def create(self, request):
+        self.require_order_writer()
+        data = OrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order = services.order_place(
+            actor=request.user,
+            partner=request.user.organization,
+            web_order_id=values["web_order_id"],
+            offer_code=values["offer"],
+            requested_start_date=values["requested_start_date"],
+            provisioning_contact_email=values["provisioning_contact_email"],
+            lines=[(line["sku"], line["quantity"]) for line in values["lines"]],
+        )
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[ORDER_ID],
+        request=ProvisionSerializer,
+        responses={201: ProvisionResultSerializer},
+    )
+    def provision(self, request, order_id=None):
+        order = get_visible_or_404(self.get_queryset(), request.user, order_id)
+        self.require_order_writer()
+        data = ProvisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        subscription = services.order_provision(
+            actor=request.user,
+            order=order,
+            customer_admin_email=values["customer_admin_email"],
+            company_name=values["company_name"],
+            country=values["country"],
+            organization=values["organization"],
+        )
+        body = {
+            "customer": CustomerSerializer(subscription.customer).data,
+            "subscription": SubscriptionSerializer(subscription).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,174 @@
+"""Forms of the orders pages and the wizards: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from subscriptions.models import Offer, Sku
+
+
+class OrderForm(forms.Form):
+    web_order_id = forms.CharField(label=_("Web order id"), max_length=64)
+    offer = forms.ChoiceField(label=_("Offer"))
+    requested_start_date = forms.DateField(
+        label=_("Requested start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    provisioning_contact_email = forms.EmailField(label=_("Provisioning contact email"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].choices = [(o.code, str(o)) for o in Offer.objects.all()]
+
+
+class OrderLineForm(forms.Form):
+    sku = forms.ChoiceField(label=_("SKU"), required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        skus = Sku.objects.filter(overage_of__isnull=True)
+        self.fields["sku"].choices = [("", "—")] + [(s.code, f"{s.code} · {s.name}") for s in skus]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sku") and not data.get("quantity"):
+            self.add_error("quantity", _("Enter a quantity."))
+        return data
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=5, max_num=20)
+
+
+class ContactForm(forms.Form):
+    provisioning_contact_email = forms.EmailField(label=_("Provisioning contact email"))
+
+
+# The provisioning wizard --------------------------------------------------------------
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Your role"),
+        widget=forms.RadioSelect,
+        choices=[("partner", _("I am a partner")), ("customer", _("I am the customer"))],
+    )
+
+
+class WhoForm(forms.Form):
+    setup_by = forms.ChoiceField(
+        label=_("Who sets up the services?"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("me", _("Yes, I will set up")),
+            ("colleague", _("Another person in my company will set up")),
+            ("customer", _("The customer will set up (you get no admin access to them)")),
+        ],
+    )
+    email = forms.EmailField(
+        label=_("Their email"),
+        required=False,
+        help_text=_("For another person or the customer: they get a fresh Set up now link."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("setup_by") in ("colleague", "customer") and not data.get("email"):
+            self.add_error("email", _("Enter the email of the person who sets up."))
+        return data
+
+
+class PartnerReviewForm(forms.Form):
+    """An existing partner organisation: reviewed, nothing to enter."""
+
+
+class PartnerCreateForm(forms.Form):
+    """A first order: the partner organisation gets its first full admin."""
+
+    partner_name = forms.CharField(label=_("Partner company name"), max_length=200)
+    partner_country = forms.ChoiceField(label=_("Country"), choices=countries)
+    partner_admin_email = forms.EmailField(label=_("Your admin email"))
+
+
+class AdminEmailForm(forms.Form):
+    customer_admin_email = forms.EmailField(
+        label=_("Customer admin email"),
+        help_text=_(
+            "A person belongs to one organisation at a time. For a trial organisation, give "
+            "the admin email the trial was started with."
+        ),
+    )
+
+
+class CompanyForm(forms.Form):
+    company_name = forms.CharField(label=_("Company name"), max_length=200)
+    country = forms.ChoiceField(
+        label=_("Country of operation"),
+        choices=[("", "—"), *countries],
+        help_text=_("Sets the data residency region."),
+    )
+
+
+class OrganizationChoiceForm(forms.Form):
+    organization = forms.ChoiceField(label=_("Organisation"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [
+            ("new", _("A new organisation")),
+            *[
+                (
+                    str(org.pk),
+                    _("Existing: %(name)s (%(country)s)")
+                    % {"name": org.name, "country": org.country.name or "—"},
+                )
+                for org in suggestions
+            ],
+        ]
+
+
+class ConfirmForm(forms.Form):
+    """The one step that writes."""
+
+
+# The setup wizard ---------------------------------------------------------------------
+
+
+class CallingForm(forms.Form):
+    calling_location = forms.CharField(label=_("Main location name"), max_length=100)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[
+            (tz, tz)
+            for tz in (
+                "UTC",
+                "Europe/London",
+                "Europe/Amsterdam",
+                "Europe/Paris",
+                "Europe/Ljubljana",
+                "Europe/Zagreb",
+                "America/New_York",
+                "America/Los_Angeles",
+                "Asia/Tokyo",
+                "Australia/Sydney",
+            )
+        ],
+    )
+    emergency_number = forms.CharField(label=_("Emergency callback number"), max_length=32)
+
+
+class MeetingForm(forms.Form):
+    meeting_site_url = forms.SlugField(
+        label=_("Meeting site name"),
+        max_length=63,
+        help_text=_("Your site will be <name>.webex.example; unique across Switchboard."),
+    )
+
+
+class EnterpriseForm(forms.Form):
+    subdomain = forms.SlugField(label=_("Subdomain"), max_length=63)
+
+
+class ContactCenterForm(forms.Form):
+    country_of_operation = forms.ChoiceField(label=_("Country of operation"), choices=countries)
