@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from orgs.demo import DEMO_PASSWORD, DemoWorld
@@ -148,24 +147,19 @@ def seed(world: DemoWorld) -> None:
     ended.save(update_fields=["calling_numbers"])
     services.trial_tick(trial_id=ended.pk, today=ended.end_date)
     services.trial_tick(trial_id=ended.pk, today=today)
-    # Converted to paid (through the provisioning service when it is there).
+    # Converted to paid through the provisioning service.
     converted = _new_customer_trial(
         world, "acme", "Hooli XYZ", "admin@hoolixyz.example", "SG", cc, length=60
     )
     _started_days_ago(converted, 40)
-    try:
-        services.trial_convert(
-            actor=acme_sales,
-            trial=converted,
-            web_order_id="WO-TRIAL-0001",
-            offer_code="A-FLEX-3-CC",
-            lines=[("A-FLEX-WCC-S-N", 10), ("A-FLEX-WCC-P-N", 2)],
-            provisioning_contact_email=acme_sales.email,
-        )
-    except (ValidationError, LookupError, ImportError):
-        converted.status = Trial.Status.CONVERTED
-        converted.converted_at = timezone.now()
-        converted.save(update_fields=["status", "converted_at"])
+    services.trial_convert(
+        actor=acme_sales,
+        trial=converted,
+        web_order_id="WO-TRIAL-0001",
+        offer_code="A-FLEX-3-CC",
+        lines=[("A-FLEX-WCC-S-N", 10), ("A-FLEX-WCC-P-N", 2)],
+        provisioning_contact_email=acme_sales.email,
+    )
     # A tier 2 partner's conversion request waiting at its distributor.
     tyrell = _new_customer_trial(
         world, "globex", "Tyrell Labs", "admin@tyrell.example", "FR", cc, length=90

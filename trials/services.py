@@ -812,14 +812,23 @@ def trial_conversion_request(
 
 
 def _ordering():
-    """The provisioning service of the subscriptions app (order_place, order_provision)."""
-    try:
-        from subscriptions import services as ordering
-    except ImportError:
-        ordering = None
-    if not hasattr(ordering, "order_place"):
-        raise ValidationError({"order": _("Ordering is not available yet.")})
+    """The provisioning service of the subscriptions app: order_place, order_provision."""
+    from subscriptions import services as ordering
+
     return ordering
+
+
+def _conversion_admin_email(trial: Trial) -> str:
+    """The trial's admin email maps the order onto the trial's organisation; when that
+    person is not (or no longer) a full admin there, the full admin who accepted the
+    trial, else any full admin of the customer."""
+    full_admins = _customer_full_admins(trial.customer)
+    if trial.admin_email.lower() in {e.lower() for e in full_admins}:
+        return trial.admin_email
+    accepted = trial.consent_accepted_by
+    if accepted is not None and accepted.email in full_admins:
+        return accepted.email
+    return full_admins[0] if full_admins else trial.admin_email
 
 
 @transaction.atomic
@@ -840,6 +849,7 @@ def trial_convert(
         raise ValidationError({"partner": _("A tier 2 partner asks its distributor.")})
     return _place_conversion_order(
         actor=actor,
+        ordering_actor=actor,
         trial=trial,
         partner=trial.partner,
         web_order_id=web_order_id,
@@ -850,14 +860,24 @@ def trial_convert(
 
 
 def _place_conversion_order(
-    *, actor, trial, partner, web_order_id, offer_code, lines, provisioning_contact_email
+    *,
+    actor,
+    ordering_actor,
+    trial,
+    partner,
+    web_order_id,
+    offer_code,
+    lines,
+    provisioning_contact_email,
 ) -> Trial:
+    """Place the order for `partner` and provision it onto the trial's customer; the
+    customer organisation, and with it the trial's usage data, stays as it is."""
     if not web_order_id.strip():
         raise ValidationError({"web_order_id": _("Give the web order id.")})
     ordering = _ordering()
     before = _before(trial)
     order = ordering.order_place(
-        actor=actor,
+        actor=ordering_actor,
         partner=partner,
         web_order_id=web_order_id.strip(),
         offer_code=offer_code,
@@ -866,9 +886,9 @@ def _place_conversion_order(
         lines=list(lines),
     )
     ordering.order_provision(
-        actor=actor,
+        actor=ordering_actor,
         order=order,
-        customer_admin_email=trial.admin_email,
+        customer_admin_email=_conversion_admin_email(trial),
         company_name=trial.customer.name,
         country=str(trial.customer.country),
         organization=trial.customer,
@@ -898,6 +918,9 @@ def conversion_process(
     _check_convertible(trial)
     trial = _place_conversion_order(
         actor=actor,
+        # The distributor orders on the tier 2 partner's behalf: the order is the
+        # partner's, placed by the system; the audit names the distributor's person.
+        ordering_actor=None,
         trial=trial,
         partner=trial.partner,
         web_order_id=web_order_id,

@@ -89,3 +89,51 @@ def test_new_customer_trial_extend_and_delete(page):
     page.get_by_role("button", name="Yes, delete").click()
     assert page.get_by_text("Trial deleted.").is_visible()
     assert not Trial.objects.filter(customer__name="Browser Co").exists()
+
+
+def test_conversion_paths(page):
+    """Tier 1 converts its own trial; tier 2 asks its distributor, who places the order."""
+    from tests.factories import PartnerFactory, PersonFactory
+
+    a, b = make_tenant("a"), make_tenant("b")
+    distributor = PartnerFactory(name="Distri 5e2", is_distributor=True)
+    dist_admin = PersonFactory(
+        organization=distributor, role=Role.PARTNER_FULL_ADMIN, email="admin@distri.test"
+    )
+    b.partner.tier, b.partner.distributor = 2, distributor
+    b.partner.save()
+
+    # Tier 1: the order is placed and mapped onto the trial's customer.
+    log_in(page, a[Role.SALES_FULL_ADMIN].email)
+    page.goto(f"/trials/{a.trial.pk}/")
+    page.get_by_role("button", name="Convert to paid").click()
+    page.get_by_label("Web order id").fill("WO-BROWSER-1")
+    page.get_by_label("Offer").fill("A-FLEX-3-CC")
+    page.get_by_label("Lines (one “SKU quantity” per line)").fill("A-FLEX-WCC-S-N 12")
+    page.get_by_role("button", name="Place the order").click()
+    assert page.get_by_text("Trial converted to a paid order.").is_visible()
+    assert page.locator("#trial-status").inner_text() == "Converted to paid"
+    assert page.get_by_text("WO-BROWSER-1").is_visible()
+    _log_out(page)
+
+    # Tier 2: the request goes to the distributor.
+    log_in(page, b[Role.SALES_FULL_ADMIN].email)
+    page.goto(f"/trials/{b.trial.pk}/")
+    page.get_by_role("button", name="Convert to paid").click()
+    page.get_by_label("Lines (one “SKU quantity” per line)").fill("A-FLEX-WCC-P-N 3")
+    page.get_by_role("button", name="Send to my distributor").click()
+    assert page.get_by_text("Conversion request sent to your distributor.").is_visible()
+    assert page.locator("#trial-status").inner_text() == "Trial active"
+    _log_out(page)
+
+    log_in(page, dist_admin.email)
+    page.get_by_role("link", name="Conversion requests").click()
+    row = page.locator("table#conversion-requests tr", has_text=b.customer.name)
+    assert "A-FLEX-WCC-P-N × 3" in row.inner_text()
+    assert a.customer.name not in page.locator("table#conversion-requests").inner_text()
+    row.get_by_label("Web order id").fill("WO-DIST-1")
+    row.get_by_role("button", name="Place order").click()
+    assert page.get_by_text("Order placed; the trial is converted.").is_visible()
+    b.trial.refresh_from_db()
+    assert b.trial.status == Trial.Status.CONVERTED
+    assert b.trial.order.customer == b.customer and b.trial.order.partner == b.partner

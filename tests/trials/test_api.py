@@ -133,3 +133,30 @@ def test_list_query_count_is_constant(api, world, django_assert_max_num_queries)
         assert len(api.get(url).json()) == 6
     with django_assert_max_num_queries(8):
         assert len(api.get("/api/v1/trials/").json()["results"]) >= 6
+
+
+def test_convert_through_the_api(api, world, clock):
+    api.force_authenticate(world.a[Role.SALES_FULL_ADMIN])
+    base = f"/api/v1/customers/{world.a.customer.pk}/trials/{world.a.trial.pk}/"
+    response = api.post(
+        base + "convert/",
+        {
+            "web_order_id": "WO-API-1",
+            "offer": "A-FLEX-3-CC",
+            "lines": [{"sku": "A-FLEX-WCC-P-N", "quantity": 4}],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "converted"
+    assert response.json()["order"] is not None
+    response = api.post(
+        base + "convert/",
+        {
+            "web_order_id": "WO-API-2",
+            "offer": "A-FLEX-3-CC",
+            "lines": [{"sku": "NOPE", "quantity": 1}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400  # converted already

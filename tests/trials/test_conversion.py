@@ -1,41 +1,28 @@
-"""Converting a trial to paid: tier 1 places the order mapped onto the trial's customer;
-tier 2 asks its distributor, whose people process the request. The calls into the
-provisioning service are checked here against a recording stand-in."""
+"""Converting a trial to paid through the provisioning service: tier 1 places the order
+mapped onto the trial's customer; tier 2 asks its distributor, whose people process the
+request. The customer organisation (and its usage data) stays the same."""
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from orgs.roles import Role
-from tests.factories import OrderFactory, PartnerFactory, PersonFactory, SubscriptionFactory
+from subscriptions.models import Order, Subscription
+from tests.factories import PartnerFactory, PersonFactory
 from trials import services
 from trials.models import ConversionRequest, Trial
 
 
 @pytest.fixture
-def ordering(monkeypatch):
-    calls = []
+def ordering(world):
+    """The real provisioning service; the catalogue comes from its data migration."""
+    return None
 
-    def order_place(**kwargs):
-        calls.append(("place", kwargs))
-        return OrderFactory(
-            partner=kwargs["partner"],
-            web_order_id=kwargs["web_order_id"],
-            provisioning_contact_email=kwargs["provisioning_contact_email"],
-        )
 
-    def order_provision(**kwargs):
-        calls.append(("provision", kwargs))
-        order = kwargs["order"]
-        order.customer = kwargs["organization"]
-        order.save()
-        return SubscriptionFactory(customer=order.customer, order=order)
-
-    fake = SimpleNamespace(order_place=order_place, order_provision=order_provision, calls=calls)
-    monkeypatch.setattr(services, "_ordering", lambda: fake)
-    return fake
+def _order_of(trial):
+    trial.refresh_from_db()
+    return Order.objects.unscoped().get(pk=trial.order_id)
 
 
 def test_tier_one_order_is_mapped_onto_the_trial_customer(world, ordering):
@@ -49,17 +36,18 @@ def test_tier_one_order_is_mapped_onto_the_trial_customer(world, ordering):
         provisioning_contact_email="me@partner.test",
     )
     assert trial.status == Trial.Status.CONVERTED and trial.order.web_order_id == "WO-1"
-    (_, place), (_, provision) = ordering.calls
-    assert place["partner"] == world.a.partner and place["lines"] == [("A-FLEX-WCC-S-N", 10)]
-    assert provision["organization"] == world.a.customer
-    assert provision["customer_admin_email"] == trial.admin_email
+    order = _order_of(trial)
+    assert order.partner == world.a.partner and order.customer == world.a.customer
+    assert order.status == Order.Status.PROVISIONED
+    subscription = Subscription.objects.unscoped().get(order=order)
+    assert subscription.customer == world.a.customer and subscription.standard_agents == 10
     with pytest.raises(ValidationError):  # converted once
         services.trial_convert(
             actor=world.a[Role.SALES_FULL_ADMIN],
             trial=trial,
             web_order_id="WO-2",
-            offer_code="A-WX",
-            lines=[("X", 1)],
+            offer_code="A-FLEX-3-CC",
+            lines=[("A-FLEX-WCC-S-N", 1)],
             provisioning_contact_email="me@partner.test",
         )
 
@@ -73,10 +61,12 @@ def test_conversion_still_works_in_grace_but_not_after(world, ordering):
         actor=world.a[Role.SALES_FULL_ADMIN],
         trial=trial,
         web_order_id="WO-G",
-        offer_code="A-WX",
-        lines=[("A-WX-X", 1)],
+        offer_code="A-FLEX-3-CC",
+        lines=[("A-FLEX-WCC-S-N", 5)],
         provisioning_contact_email="me@partner.test",
     )
+    trial.refresh_from_db()
+    assert trial.status == Trial.Status.CONVERTED
     other = world.b.trial
     services.trial_tick(trial_id=other.pk, today=other.end_date)
     services.trial_tick(trial_id=other.pk, today=other.end_date + dt.timedelta(days=30))
@@ -87,8 +77,8 @@ def test_conversion_still_works_in_grace_but_not_after(world, ordering):
             actor=world.b[Role.SALES_FULL_ADMIN],
             trial=other,
             web_order_id="WO-E",
-            offer_code="A-WX",
-            lines=[("A-WX-X", 1)],
+            offer_code="A-FLEX-3-CC",
+            lines=[("A-FLEX-WCC-S-N", 1)],
             provisioning_contact_email="x@x.test",
         )
 
@@ -105,8 +95,8 @@ def test_tier_two_request_is_processed_by_the_distributor(world, ordering):
             actor=world.a[Role.SALES_FULL_ADMIN],
             trial=trial,
             web_order_id="WO-3",
-            offer_code="A-WX",
-            lines=[("A-WX-X", 1)],
+            offer_code="A-FLEX-3-CC",
+            lines=[("A-FLEX-WCC-S-N", 1)],
             provisioning_contact_email="x@x.test",
         )
     request = services.trial_conversion_request(
@@ -123,9 +113,13 @@ def test_tier_two_request_is_processed_by_the_distributor(world, ordering):
     assert request.status == ConversionRequest.Status.PROCESSED
     trial.refresh_from_db()
     assert trial.status == Trial.Status.CONVERTED and request.order == trial.order
-    (_, place), (_, provision) = ordering.calls
-    assert place["partner"] == partner and place["actor"] == dist_admin
-    assert provision["organization"] == world.a.customer
+    order = _order_of(trial)
+    assert order.partner == partner and order.customer == world.a.customer
+    from orgs.models import AuditLog
+
+    assert AuditLog.objects.filter(
+        action="trial.convert", actor=dist_admin, organization=world.a.customer
+    ).exists()
     with pytest.raises(ValidationError):
         services.conversion_process(actor=dist_admin, conversion=request, web_order_id="WO-5")
 
@@ -155,12 +149,16 @@ def test_convert_page_tier_one(client, world, ordering):
     url = f"/trials/{world.a.trial.pk}/convert/"
     page = client.get(url).content.decode()
     assert world.a.trial.admin_email in page and "Place the order" in page
-    bad = client.post(url, {"offer_code": "A-WX", "lines": "nonsense"})
+    bad = client.post(url, {"offer_code": "A-FLEX-3-CC", "lines": "nonsense"})
     assert "write the SKU, a space and a quantity" in bad.content.decode()
     response = client.post(
         url,
-        {"web_order_id": "WO-P", "offer_code": "A-WX", "lines": "A-WX-X 3",
-         "provisioning_contact_email": "me@partner.test"},
+        {
+            "web_order_id": "WO-P",
+            "offer_code": "A-FLEX-3-CC",
+            "lines": "A-FLEX-WCC-S-N 3",
+            "provisioning_contact_email": "me@partner.test",
+        },
     )
     assert response.status_code == 302
     world.a.trial.refresh_from_db()
