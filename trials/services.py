@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -476,6 +477,18 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
         relationship.access = access
         relationship.save(update_fields=["access"])
     _audit(person, trial, "trial.accept_consent", before=before, extra={"access": access})
+    sellers = Person.objects.filter(
+        organization=trial.partner,
+        role__in=[roles.Role.SALES_FULL_ADMIN, roles.Role.SALES_ADMIN],
+        is_active=True,
+    )
+    if trial.created_by_id:
+        sellers = sellers.filter(Q(pk=trial.created_by_id) | Q(role=roles.Role.SALES_FULL_ADMIN))
+    email_send(
+        to=list(sellers.values_list("email", flat=True)),
+        template="trial_consent_accepted",
+        context={**_email_context(trial), "access": str(PartnerRelationship.Access(access).label)},
+    )
     return trial
 
 
@@ -749,8 +762,6 @@ def _end_grace(trial: Trial) -> None:
 def trials_due_ids(today: dt.date | None = None) -> list[int]:
     """Trials the daily run must look at: pending consent, active or in grace, and ended
     trials still holding calling numbers."""
-    from django.db.models import Q
-
     return list(
         Trial.objects.unscoped()
         .filter(

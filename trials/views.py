@@ -163,6 +163,11 @@ class TrialDetailView(TrialPageMixin, TemplateView):
             grace_end=rules.grace_end(trial.end_date) if trial.end_date else None,
             devices_due=rules.devices_due_date(trial.end_date) if trial.end_date else None,
             shipped=trial.shipped_devices.all(),
+            devices_overdue=bool(
+                trial.end_date
+                and today > rules.devices_due_date(trial.end_date)
+                and trial.shipped_devices.filter(returned_on__isnull=True).exists()
+            ),
             ship_form=DeviceShipForm(),
             return_form=DeviceReturnForm(),
             conversion_requests=trial.conversion_requests.all(),

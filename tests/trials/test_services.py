@@ -152,12 +152,15 @@ def test_consent_accept_provision_activate(
             person=world.a[Role.CUSTOMER_FULL_ADMIN], trial=trial, access="full"
         )
     clock.shift(dt.timedelta(days=3))
-    trial = services.trial_consent_accept(
-        person=world.b[Role.CUSTOMER_FULL_ADMIN], trial=trial, access="provisioning"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        trial = services.trial_consent_accept(
+            person=world.b[Role.CUSTOMER_FULL_ADMIN], trial=trial, access="provisioning"
+        )
     assert trial.status == Trial.Status.PENDING_PROVISIONING
     rel = PartnerRelationship.objects.get(partner=world.a.partner, customer=world.b.customer)
     assert rel.access == "provisioning" and not rel.is_managing
+    accepted = [m for m in mailoutbox if "accepted your trial" in m.subject]
+    assert accepted and world.a[Role.SALES_ADMIN].email in accepted[0].to
     assert services.trial_for_consent_token(services.consent_token(trial)) is None  # used up
     with django_capture_on_commit_callbacks(execute=True):
         trial = services.trial_provision(actor=world.a[Role.SALES_ADMIN], trial=trial)

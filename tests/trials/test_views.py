@@ -252,3 +252,20 @@ def test_provisioning_only_partner_reaches_the_customer_through_the_trial(client
     client.post(reverse("trial-provision", args=[pending.pk]))
     pending.refresh_from_db()
     assert pending.status == Trial.Status.ACTIVE
+
+
+def test_overdue_devices_are_flagged(client, world, clock):
+    trial = world.a.trial
+    trial.end_date = dt.date(2025, 2, 10)  # due back 2025-02-24
+    trial.save()
+    trial.devices.create(model="desk_pro", quantity=1)
+    services.trial_devices_ship(actor=None, trial=trial, units=[("desk_pro", "SN-1")])
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert 'id="devices-overdue"' in page and "2025-02-24" in page
+    client.post(reverse("trial-return", args=[trial.pk]), {"serial_number": "SN-2"})
+    page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert 'id="devices-overdue"' in page  # a serial that was not shipped changes nothing
+    client.post(reverse("trial-return", args=[trial.pk]), {"serial_number": "sn-1"})
+    page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert 'id="devices-overdue"' not in page
