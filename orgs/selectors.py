@@ -31,6 +31,8 @@ def customers_for_list(person: Person) -> QuerySet[Organization]:
         .select_related("order__offer")
     )
     reachable = visible.values("pk")
+    # A customer only asked for consent shows nothing of what it bought from others.
+    current = current.filter(customer__in=reachable)
     listed = Organization.objects.filter(
         Q(pk__in=reachable) | Q(pk__in=pending_consent_customer_ids(person))
     )

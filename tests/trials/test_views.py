@@ -154,6 +154,9 @@ def test_pending_customer_on_the_list_links_to_the_trial(client, world, pending)
     assert reverse("trial-detail", args=[pending.pk]) in listing
     assert reverse("customer-detail", args=[world.b.customer.pk]) not in listing
     assert client.get(reverse("customer-detail", args=[world.b.customer.pk])).status_code == 404
+    # Nothing of what customer B bought from partner B shows before consent.
+    row = next(r for r in listing.split("<tr") if world.b.customer.name in r)
+    assert "No active subscription" in row
 
 
 def test_customer_list_trial_columns_filters_and_query_count(
