@@ -19,18 +19,22 @@ class SkuAdmin(admin.ModelAdmin):
         "currency",
         "overage_of",
     ]
-    list_filter = ["usage_type", "offer"]
+    list_editable = ["unit_price"]
+    list_filter = ["usage_type", "agent_model", "offer"]
     search_fields = ["code", "name"]
 
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
+    raw_id_fields = ["sku"]
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["web_order_id", "partner", "offer", "status", "requested_start_date"]
+    list_filter = ["status", "offer"]
+    search_fields = ["web_order_id", "provisioning_contact_email"]
     inlines = [OrderLineInline]
 
 

@@ -95,6 +95,14 @@ def seed(world: DemoWorld) -> None:
             meeting_site_url=f"{subdomain}-meet" if subdomain else "",
             subdomain=subdomain,
         )
+        # Back-date the order's history to its requested start date.
+        started = timezone.now() - dt.timedelta(days=days_ago)
+        Order.objects.unscoped().filter(pk=order.pk).update(
+            created_at=started - dt.timedelta(days=10),
+            setup_email_sent_at=started,
+            wizard_opened_at=started + dt.timedelta(hours=2),
+            provisioned_at=started + dt.timedelta(hours=3),
+        )
     for partner_key in ("acme", "globex"):
         _open_orders(world, partner_key, today)
 

@@ -11,7 +11,7 @@ from subscriptions.models import Offer, Sku
 
 class OrderForm(forms.Form):
     web_order_id = forms.CharField(label=_("Web order id"), max_length=64)
-    offer = forms.ChoiceField(label=_("Offer"))
+    offer = forms.ChoiceField(label=_("Offer"), initial="A-FLEX-3-CC")
     requested_start_date = forms.DateField(
         label=_("Requested start date"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -71,7 +71,7 @@ def commitments(lines: Iterable[LineFacts]) -> Commitments:
         return sum(line.quantity for line in committed if line.usage_type == usage_type)
 
     return Commitments(
-        agent_model=agent_model_of(lines),
+        agent_model=agent_model_of(committed),
         standard_agents=total(STANDARD_AGENT),
         premium_agents=total(PREMIUM_AGENT),
         addon_ivr_ports=total(IVR_PORT),

@@ -105,7 +105,7 @@ def order_place(
         errors["web_order_id"] = _("This field is required.")
     elif Order.objects.unscoped().filter(partner=partner, web_order_id=web_order_id).exists():
         errors["web_order_id"] = _("An order with this web order id already exists.")
-    offer = Offer.objects.filter(code=(offer_code or "").strip()).first()
+    offer = Offer.objects.filter(code__iexact=(offer_code or "").strip()).first()
     if offer is None:
         errors["offer"] = _("Unknown offer %(code)s.") % {"code": offer_code}
     if not isinstance(requested_start_date, date):
@@ -114,8 +114,8 @@ def order_place(
         provisioning_contact_email = _clean_email(
             "provisioning_contact_email", provisioning_contact_email
         )
-    except ValidationError as exc:
-        errors.update(exc.message_dict and {k: v[0] for k, v in exc.message_dict.items()})
+    except ValidationError:
+        errors["provisioning_contact_email"] = _("Enter a valid email address.")
 
     skus = {sku.code: sku for sku in Sku.objects.select_related("offer", "overage_sku")}
     chosen: list[tuple[Sku, int]] = []
@@ -155,14 +155,21 @@ def order_place(
     if errors:
         raise ValidationError(errors)
 
-    order = Order.objects.create(
-        partner=partner,
-        web_order_id=web_order_id,
-        offer=offer,
-        requested_start_date=requested_start_date,
-        provisioning_contact_email=provisioning_contact_email,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                partner=partner,
+                web_order_id=web_order_id,
+                offer=offer,
+                requested_start_date=requested_start_date,
+                provisioning_contact_email=provisioning_contact_email,
+                created_by=actor,
+            )
+    except IntegrityError:
+        # Two posts of the same order at once: the second loses, as if it came later.
+        raise ValidationError(
+            {"web_order_id": _("An order with this web order id already exists.")}
+        ) from None
     order_lines = [OrderLine(order=order, sku=sku, quantity=quantity) for sku, quantity in chosen]
     # Overage is billed in arrears: its line is there for pricing, at quantity 0.
     order_lines += [
@@ -363,7 +370,7 @@ def order_account_manager_notify_if_due(*, order_id: int, today: date | None = N
     """One day after the RSD, tell the account manager of a wizard nobody opened."""
     today = today or _today()
     order = (
-        (Order.objects.unscoped().select_for_update().select_related("partner__account_manager"))
+        (Order.objects.unscoped().select_for_update().select_related("partner"))
         .filter(pk=order_id)
         .first()
     )
@@ -476,6 +483,7 @@ def order_provision(
     partner_admin_email: str = "",
     partner_name: str = "",
     partner_country: str = "",
+    activate: bool = False,
 ) -> Subscription:
     """Provision `order`: a new customer organisation (or the existing one it maps onto)
     and a subscription with the order's commitments starting on the RSD. Kills the link.
@@ -484,6 +492,9 @@ def order_provision(
     access to the customer's organisation. On a partner's first order (no people yet),
     `partner_admin_email` (with `partner_name`, `partner_country`) creates the partner
     organisation's first full admin, who is invited to choose a password.
+
+    The subscription waits for the customer's setup wizard (pending set-up) unless
+    `activate` (machines provisioning through the API): then billing starts at once.
     """
     _require_order_writer(actor, order.partner)
     order = (
@@ -603,6 +614,10 @@ def order_provision(
         obj=subscription,
         after=snapshot(subscription, SUBSCRIPTION_FIELDS),
     )
+    if activate:
+        subscription = subscription_activate(
+            actor=None, subscription=subscription, country_of_operation=country
+        )
     email_send(
         to=[customer_admin_email],
         template="customer_welcome",

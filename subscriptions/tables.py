@@ -13,6 +13,9 @@ class OrderTable(tables.Table):
     offer = tables.Column(verbose_name=_("Offer"), accessor="offer__code")
     status = tables.Column(verbose_name=_("Status"))
     customer = tables.Column(verbose_name=_("Customer"), accessor="customer__name", default="—")
+    requested_start_date = tables.DateColumn(verbose_name=_("Requested start"), format="Y-m-d")
+    setup_email_sent_at = tables.DateTimeColumn(verbose_name=_("Email sent"), format="Y-m-d H:i")
+    created_at = tables.DateTimeColumn(verbose_name=_("Placed"), format="Y-m-d H:i")
 
     class Meta:
         model = Order

@@ -135,6 +135,10 @@ class OrderDetailView(PartnerOnlyMixin, TemplateView):
             order=order,
             lines=order.lines.select_related("sku"),
             subscription=Subscription.objects.unscoped().filter(order=order).first(),
+            customer_visible=order.customer_id is not None
+            and Organization.objects.visible_to(self.request.user)
+            .filter(pk=order.customer_id)
+            .exists(),
             may_change=may_change,
             deadline=deadline,
             contact_form=forms.ContactForm(
@@ -244,7 +248,7 @@ class SetupNowView(View):
                 {"problem": problem.reason, "order": problem.order},
             )
             return _no_referrer(response)
-        if step not in ("start", "sent", *PARTNER_STEPS):
+        if step not in ("start", "sent", "done", *PARTNER_STEPS):
             raise Http404
         return _no_referrer(super().dispatch(request, token, step))
 
@@ -284,7 +288,7 @@ class SetupNowView(View):
     def get(self, request, token, step):
         if step == "start":
             return self._render("start")
-        if step == "sent" or step not in self.steps() or "started" not in self.state:
+        if step in ("sent", "done") or step not in self.steps() or "started" not in self.state:
             return redirect(self.url("start"))
         missing = self.first_missing()
         if missing:

@@ -11,10 +11,10 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         result.textContent = data.available
-          ? data.subdomain + " is available"
-          : data.subdomain + " is not available: " + data.reason;
+          ? data.subdomain + " " + button.dataset.available
+          : data.subdomain + " " + button.dataset.unavailable + " " + data.reason;
         result.className = data.available ? "available" : "unavailable";
       })
-      .catch(function () { result.textContent = "Could not check now; try again."; });
+      .catch(function () { result.textContent = button.dataset.failed; });
   });
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from orgs.api.serializers import CustomerSerializer
 from subscriptions.models import Order, OrderLine, Subscription
 
 
@@ -67,6 +68,11 @@ class ProvisionSerializer(serializers.Serializer):
     organization = serializers.CharField(
         default="new", help_text='"new", or the id of the existing customer organisation'
     )
+    activate = serializers.BooleanField(
+        default=False,
+        help_text="Activate the subscription and start billing at once, instead of waiting "
+        "for the customer's setup wizard.",
+    )
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
@@ -92,5 +98,5 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class ProvisionResultSerializer(serializers.Serializer):
-    customer = serializers.DictField()
+    customer = CustomerSerializer()
     subscription = SubscriptionSerializer()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -45,16 +45,32 @@ class PartnerOrders:
             raise PermissionDenied("Your role may not place or provision orders.")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="The partner's orders",
+        description="Orders of the caller's partner organisation, newest first.",
+    )
+)
 class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Orders of the caller's partner organisation. Partner people read them; roles that
+    may place orders place and provision them. Another partner's order answers 404."""
+
     serializer_class = OrderSerializer
     lookup_url_kwarg = "order_id"
 
-    @extend_schema(parameters=[ORDER_ID])
+    @extend_schema(parameters=[ORDER_ID], summary="One order")
     def retrieve(self, request, order_id=None):
         order = get_visible_or_404(self.get_queryset(), request.user, order_id)
         return Response(self.get_serializer(order).data)
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @extend_schema(
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer},
+        summary="Place an order",
+        description="The matching overage SKUs are added at quantity 0 (billed in arrears). "
+        "When the requested start date is today or past, the Set up now email goes at once; "
+        "otherwise on that date. Errors name the field, e.g. `lines[1].sku`.",
+    )
     def create(self, request):
         self.require_order_writer()
         data = OrderCreateSerializer(data=request.data)
@@ -76,6 +92,11 @@ class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet
         parameters=[ORDER_ID],
         request=ProvisionSerializer,
         responses={201: ProvisionResultSerializer},
+        summary="Provision an order",
+        description="The API equivalent of the provisioning wizard: creates the customer "
+        'organisation (`"organization": "new"`) or maps the order onto an existing one '
+        "(its id; the customer admin email must be one of its full admins), and a "
+        "subscription with the order's commitments starting on the requested start date.",
     )
     def provision(self, request, order_id=None):
         order = get_visible_or_404(self.get_queryset(), request.user, order_id)
@@ -90,6 +111,7 @@ class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet
             company_name=values["company_name"],
             country=values["country"],
             organization=values["organization"],
+            activate=values["activate"],
         )
         body = {
             "customer": CustomerSerializer(subscription.customer).data,

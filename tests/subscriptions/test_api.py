@@ -228,3 +228,15 @@ def test_the_endpoints_are_in_the_schema(client):
     assert "/api/v1/orders/" in schema["paths"]
     assert "post" in schema["paths"]["/api/v1/orders/{order_id}/provision/"]
     assert "get" in schema["paths"]["/api/v1/orders/{order_id}/"]
+
+
+def test_provision_and_activate_at_once(sales):
+    order_id = _placed(sales)
+    response = sales.post(
+        f"/api/v1/orders/{order_id}/provision/", {**PROVISION, "activate": True}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    subscription = Subscription.objects.get(pk=response.json()["subscription"]["id"])
+    assert response.json()["subscription"]["status"] == "active"
+    assert subscription.status == Subscription.Status.ACTIVE
+    assert subscription.country_of_operation == "FR"

@@ -71,3 +71,21 @@ def test_a_link_to_an_old_contact_is_replaced(client, order):
 def test_a_link_to_a_missing_order(client, order):
     link = f"/setup-now/{links.setup_token(order_id=order.pk + 999, email='a@b.c')}/"
     assert client.get(link).status_code == 200
+
+
+def test_the_wizard_posts_without_an_origin_the_token_is_the_secret(order):
+    """no-referrer makes browsers post Origin: null; the signed token protects the posts."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(url(order), HTTP_ORIGIN="null")
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == Order.Status.SETUP_STARTED
+    assert order.wizard_opened_at is not None
+
+
+def test_done_before_provisioning_goes_back_to_the_start(client, order):
+    link = url(order)
+    assert client.get(link + "done/").url == link
+    assert client.get(link + "nonsense/").status_code == 404

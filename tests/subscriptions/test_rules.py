@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from subscriptions import rules
 from subscriptions.rules import Commitments, LineFacts, RuleError
@@ -167,3 +169,30 @@ def test_may_map_onto(email, admins, allowed):
 )
 def test_subdomain_problem(subdomain, ok):
     assert (rules.subdomain_problem(subdomain) is None) is ok
+
+
+line_facts = st.builds(
+    LineFacts,
+    usage_type=st.sampled_from(["standard_agent", "premium_agent", "ivr_port", "digital"]),
+    agent_model=st.just("named"),
+    quantity=st.integers(min_value=0, max_value=10_000),
+    is_overage=st.booleans(),
+)
+
+
+@given(st.lists(line_facts, max_size=8), st.lists(line_facts, max_size=8))
+def test_overage_lines_never_raise_the_commitment(lines, extra):
+    overage = [
+        LineFacts(line.usage_type, line.agent_model, line.quantity, is_overage=True)
+        for line in extra
+    ]
+    assert rules.commitments(lines + overage) == rules.commitments(lines)
+
+
+@given(st.lists(line_facts, max_size=8))
+def test_commitments_add_up_the_committed_quantities(lines):
+    result = rules.commitments(lines)
+    committed = sum(
+        line.quantity for line in lines if not line.is_overage and line.usage_type != "digital"
+    )
+    assert result.standard_agents + result.premium_agents + result.addon_ivr_ports == committed
