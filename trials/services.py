@@ -749,6 +749,8 @@ def _end_grace(trial: Trial) -> None:
         moved = list(people.values_list("email", flat=True))
         # A consumer organisation has no admins: every user keeps a read-only seat only.
         people.update(organization=consumer, role=roles.Role.CUSTOMER_READ_ONLY)
+        # Nothing is left to manage: the emptied organisation leaves every partner's list.
+        PartnerRelationship.objects.filter(customer=trial.customer).delete()
     audit_record(
         actor=None,
         organization=trial.customer,

@@ -347,6 +347,10 @@ def test_expiry_notices_grace_and_end(world, clock, django_capture_on_commit_cal
     assert boss.role == Role.CUSTOMER_READ_ONLY
     assert trial.meetings_site_url == "" and trial.service_codes == []
     assert not Person.objects.filter(organization=customer).exists()
+    from orgs.selectors import customers_for_list
+
+    assert customer not in customers_for_list(world.a[Role.SALES_FULL_ADMIN])
+    assert trial in Trial.objects.visible_to(world.a[Role.SALES_FULL_ADMIN])  # history stays
     assert AuditLog.objects.filter(action="trial.end_grace", organization=customer).exists()
     assert trial.calling_numbers == ["+31201234567"]  # kept 15 more days
     clock.move_to(dt.datetime(2025, 5, 14, 1, 0, tzinfo=dt.UTC))
