@@ -19,6 +19,10 @@ def navigation(request) -> dict:
         items.append((_("Orders"), reverse("order-list")))
     else:
         items.append((_("Home"), reverse("customer-detail", args=[org_id])))
+    if person.role in roles.PARTNER_ROLES:
+        items.append((_("Trials"), reverse("trial-list")))
+        if person.organization.is_distributor:
+            items.append((_("Conversion requests"), reverse("trial-conversion-requests")))
     if roles.is_full_admin(person.role):
         items.append((_("People"), reverse("people", args=[org_id])))
         items.append((_("Audit log"), reverse("audit-log", args=[org_id])))

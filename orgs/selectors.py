@@ -11,8 +11,14 @@ from orgs.tenancy import PROVISION, VIEW
 
 def customers_for_list(person: Person) -> QuerySet[Organization]:
     """The customers on a person's customer list: every customer they may see, plus the
-    trial customers their partner may only provision; with what the columns need."""
+    trial customers their partner may only provision, plus customers asked for consent to
+    a trial of this partner; with what the columns need. `listed_by_trial_only` marks the
+    rows whose customer home the person cannot open (consent pending, or provisioning-only
+    access): their name links to the trial instead."""
+    from django.db.models import BooleanField, ExpressionWrapper, Q
+
     from subscriptions.models import Subscription
+    from trials.selectors import open_trials_prefetch, pending_consent_customer_ids
 
     today = timezone.now().date()
     visible = Organization.objects.visible_to(person, VIEW) | Organization.objects.visible_to(
@@ -24,10 +30,22 @@ def customers_for_list(person: Person) -> QuerySet[Organization]:
         .exclude(end_date__lt=today)
         .select_related("order__offer")
     )
+    reachable = visible.values("pk")
+    # A customer only asked for consent shows nothing of what it bought from others.
+    current = current.filter(customer__in=reachable)
+    listed = Organization.objects.filter(
+        Q(pk__in=reachable) | Q(pk__in=pending_consent_customer_ids(person))
+    )
     return (
-        visible.customers()
-        .distinct()
+        listed.customers()
+        .annotate(
+            listed_by_trial_only=ExpressionWrapper(
+                ~Q(pk__in=Organization.objects.visible_to(person, VIEW).values("pk")),
+                BooleanField(),
+            )
+        )
         .prefetch_related(
+            open_trials_prefetch(person),
             Prefetch("subscriptions", queryset=current, to_attr="current_subscriptions"),
             Prefetch(
                 "partner_relationships",

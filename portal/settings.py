@@ -141,6 +141,12 @@ CELERY_ENABLE_UTC = True
 # The one beat schedule of the project. Every entry expires before the next run so a
 # backlog never piles up, and every task it names is safe to run twice.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Trials: consent lapsing, expiry notices, grace, numbers release (SPEC §4).
+    "trials-daily": {
+        "task": "trials.tasks.trials_daily",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Orders (SPEC §2): Set up now emails on the RSD, account-manager nudges, closing.
     "orders-send-due-setup-emails": {
         "task": "subscriptions.tasks.send_due_setup_emails",

@@ -22,7 +22,9 @@ from tests.factories import (
     PartnerFactory,
     PersonFactory,
     SubscriptionFactory,
+    TrialFactory,
 )
+from trials.models import ConversionRequest, Trial
 
 # Playwright's sync API runs an event loop in this thread; Django must still let the
 # test body use the database.
@@ -42,6 +44,7 @@ class Tenant:
     customer: Organization
     people: dict[str, Person]
     order: Order | None = None
+    trial: Trial | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -88,8 +91,13 @@ def make_tenant(label: str) -> Tenant:
     customer.created_by = people[Role.PARTNER_ADMIN]
     customer.save(update_fields=["created_by"])
     SubscriptionFactory(customer=customer)
+    trial = TrialFactory(customer=customer, partner=partner, services=["meetings"])
+    # A processed request, so the conversion URLs have an object per tenant.
+    ConversionRequest.objects.create(
+        trial=trial, distributor=partner, offer_code="A-WX", status="processed"
+    )
     order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
-    return Tenant(partner=partner, customer=customer, people=people, order=order)
+    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial)
 
 
 @pytest.fixture

@@ -102,3 +102,28 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     standard_agents = 10
     premium_agents = 5
     addon_ivr_ports = 2
+
+
+class TrialFactory(factory.django.DjangoModelFactory):
+    """An active trial of Contact Center run by `partner` for `customer`."""
+
+    class Meta:
+        model = "trials.Trial"
+        skip_postgeneration_save = True
+
+    customer = factory.SubFactory(CustomerFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    status = "active"
+    admin_email = factory.Sequence(lambda n: f"trial-admin{n}@example.test")
+    length_days = 90
+    start_date = factory.LazyFunction(lambda: timezone.now().date())
+    end_date = factory.LazyAttribute(lambda t: t.start_date + dt.timedelta(days=t.length_days))
+    standard_agents = 5
+
+    @factory.post_generation
+    def services(self, create, services, **kwargs):
+        if create:
+            from trials.models import TrialService
+
+            for service in services if services is not None else ["contact_center"]:
+                TrialService.objects.create(trial=self, service=service)

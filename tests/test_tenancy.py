@@ -25,6 +25,8 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "customer_id": lambda t: t.customer.pk,
     "org_id": lambda t: t.customer.pk,
     "person_id": lambda t: t[Role.CUSTOMER_FULL_ADMIN].pk,
+    "trial_id": lambda t: t.trial.pk,
+    "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
     "order_id": lambda t: t.order.pk,
 }
 
@@ -38,6 +40,7 @@ EXEMPT: dict[str, str] = {
     "dev/outbox/": "developer outbox: DEBUG only, 404 otherwise",
     "api/v1/schema/": "the public API description",
     "api/v1/docs/": "the public API description",
+    "trials/consent/": "signed consent link: the token is the scope; tested in tests/trials",
     "setup-now/": "Set up now links: the signed token is the authority (tests/subscriptions)",
 }
 # Where a read-only admin may write: their own account only.

@@ -1,0 +1,949 @@
+"""Every write to trials (SPEC §4): start, consent, provision, extend, change services,
+cancel, delete, convert, devices, and the daily expiry run. Atomic, audited, emails
+after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs import roles
+from orgs.audit import audit_record, snapshot
+from orgs.emails import absolute_url, email_send
+from orgs.models import Organization, PartnerRelationship, Person
+from orgs.regions import region_for_country
+from orgs.services import customer_create, person_email_available
+from orgs.tenancy import PROVISION
+from trials import rules
+from trials.models import (
+    OPEN_STATUSES,
+    ConversionRequest,
+    DeviceModel,
+    Service,
+    ShippedDevice,
+    Trial,
+    TrialDevice,
+    TrialNotice,
+    TrialService,
+)
+
+CONSENT_SALT = "trials.consent"
+TRIAL_FIELDS = [
+    "status",
+    "admin_email",
+    "length_days",
+    "start_date",
+    "end_date",
+    "meetings_site_url",
+    "meetings_time_zone",
+    "standard_agents",
+    "premium_agents",
+]
+
+
+@dataclass
+class TrialSizes:
+    """The services asked for and their sizes, as the start and edit forms give them."""
+
+    services: list[str]
+    meetings_site_url: str = ""
+    meetings_time_zone: str = ""
+    standard_agents: int = 0
+    premium_agents: int = 0
+    devices: dict[str, int] = field(default_factory=dict)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _require_seller(actor: Person | None, partner: Organization) -> None:
+    if actor is None:
+        return  # the system itself
+    if actor.organization_id != partner.pk or not roles.may_sell(actor.role):
+        raise PermissionDenied(_("Only sales admins start and manage trials."))
+
+
+def _require_trial(actor: Person | None, trial: Trial) -> None:
+    if actor is None:
+        return
+    if not Trial.objects.visible_to(actor, "change").filter(pk=trial.pk).exists():
+        raise PermissionDenied(_("Only sales admins start and manage trials."))
+
+
+def _set_status(trial: Trial, new: str) -> None:
+    if not rules.may_transition(trial.status, new):
+        raise ValidationError(
+            {
+                "status": _("A trial that is “%(current)s” cannot become “%(new)s”.")
+                % {"current": trial.get_status_display(), "new": Trial.Status(new).label}
+            }
+        )
+    trial.status = new
+
+
+def _audit(actor, trial: Trial, action: str, before=None, extra: dict | None = None) -> None:
+    after = snapshot(trial, TRIAL_FIELDS) if trial.pk else None
+    if after is not None:
+        after["services"] = sorted(trial.service_codes)
+        after.update(extra or {})
+    audit_record(
+        actor=actor,
+        organization=trial.customer,
+        action=action,
+        obj=trial,
+        before=before,
+        after=after,
+    )
+
+
+def _before(trial: Trial) -> dict:
+    data = snapshot(trial, TRIAL_FIELDS)
+    data["services"] = sorted(trial.service_codes)
+    return data
+
+
+# ---- which services a partner may trial -------------------------------------------------
+
+
+def services_bought(customer: Organization) -> frozenset[str]:
+    from subscriptions.models import Subscription
+
+    offers = (
+        Subscription.objects.unscoped()
+        .filter(customer=customer, order__isnull=False)
+        .exclude(status=Subscription.Status.ENDED)
+        .values_list("order__offer__code", flat=True)
+    )
+    return rules.services_bought(offers)
+
+
+def services_trialled_by_others(
+    customer: Organization, partner: Organization, exclude: Trial | None = None
+) -> frozenset[str]:
+    rows = TrialService.objects.filter(
+        trial__customer=customer, trial__status__in=OPEN_STATUSES
+    ).exclude(trial__partner=partner)
+    if exclude is not None:
+        rows = rows.exclude(trial=exclude)
+    return frozenset(rows.values_list("service", flat=True))
+
+
+def services_available(customer: Organization, partner: Organization) -> list[str]:
+    """What `partner` may still trial for `customer` (SPEC §4)."""
+    own = TrialService.objects.filter(
+        trial__customer=customer, trial__partner=partner, trial__status__in=OPEN_STATUSES
+    ).values_list("service", flat=True)
+    available = rules.services_available(
+        Service.values, services_bought(customer), services_trialled_by_others(customer, partner)
+    )
+    return [s for s in available if s not in set(own) or s == Service.DEVICES]
+
+
+def _check_sizes(
+    sizes: TrialSizes,
+    *,
+    customer: Organization | None,
+    partner: Organization,
+    trial: Trial | None = None,
+) -> None:
+    errors: dict[str, str] = {}
+    unknown = [s for s in sizes.services if s not in Service.values]
+    if unknown or not sizes.services:
+        errors["services"] = _("Choose at least one service.")
+    if customer is not None and not unknown:
+        own_open = TrialService.objects.filter(
+            trial__customer=customer, trial__partner=partner, trial__status__in=OPEN_STATUSES
+        )
+        if trial is not None:
+            own_open = own_open.exclude(trial=trial)
+        refused = rules.services_refused(
+            sizes.services,
+            services_bought(customer),
+            services_trialled_by_others(customer, partner, exclude=trial)
+            | set(own_open.values_list("service", flat=True)),
+        )
+        if refused:
+            errors["services"] = _(
+                "%(services)s cannot be trialled: bought already or on trial."
+            ) % {"services": ", ".join(str(Service(s).label) for s in refused)}
+    if Service.MEETINGS in sizes.services:
+        url = sizes.meetings_site_url.strip().lower()
+        if not url:
+            errors["meetings_site_url"] = _("Meetings needs a site URL.")
+        elif (
+            Trial.objects.filter(meetings_site_url=url)
+            .exclude(pk=trial.pk if trial else None)
+            .exists()
+        ):
+            errors["meetings_site_url"] = _("That site URL is taken.")
+        if sizes.meetings_time_zone not in zoneinfo.available_timezones():
+            errors["meetings_time_zone"] = _("Choose a time zone.")
+    if Service.CONTACT_CENTER in sizes.services:
+        if sizes.standard_agents < 0 or sizes.premium_agents < 0:
+            errors["standard_agents"] = _("Agent counts cannot be negative.")
+        elif sizes.standard_agents + sizes.premium_agents == 0:
+            errors["standard_agents"] = _("Contact Center needs standard or premium agents.")
+    if Service.DEVICES in sizes.services:
+        bad = [m for m, q in sizes.devices.items() if m not in DeviceModel.values or q < 0]
+        if bad or not any(q > 0 for q in sizes.devices.values()):
+            errors["devices"] = _("Choose the device models and how many of each.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply_sizes(trial: Trial, sizes: TrialSizes) -> None:
+    chosen = set(sizes.services)
+    meetings = Service.MEETINGS in chosen
+    trial.meetings_site_url = sizes.meetings_site_url.strip().lower() if meetings else ""
+    trial.meetings_time_zone = sizes.meetings_time_zone if meetings else ""
+    contact_center = Service.CONTACT_CENTER in chosen
+    trial.standard_agents = sizes.standard_agents if contact_center else 0
+    trial.premium_agents = sizes.premium_agents if contact_center else 0
+    trial.save()
+    TrialService.objects.filter(trial=trial).exclude(service__in=chosen).delete()
+    for service in chosen:
+        TrialService.objects.get_or_create(trial=trial, service=service)
+    TrialDevice.objects.filter(trial=trial).delete()
+    if Service.DEVICES in chosen:
+        TrialDevice.objects.bulk_create(
+            TrialDevice(trial=trial, model=model, quantity=quantity)
+            for model, quantity in sorted(sizes.devices.items())
+            if quantity > 0
+        )
+    if hasattr(trial, "_prefetched_objects_cache"):
+        trial._prefetched_objects_cache.clear()
+
+
+# ---- recipients -------------------------------------------------------------------------
+
+
+def _customer_admins(customer: Organization) -> list[str]:
+    return list(
+        Person.objects.filter(organization=customer, is_active=True).values_list("email", flat=True)
+    )
+
+
+def _customer_full_admins(customer: Organization) -> list[str]:
+    return list(
+        Person.objects.filter(
+            organization=customer, role=roles.Role.CUSTOMER_FULL_ADMIN, is_active=True
+        ).values_list("email", flat=True)
+    )
+
+
+def _partner_admins(trial: Trial) -> list[str]:
+    """Every admin of the managing partner, and of the trial's partner if another."""
+    partners = {trial.partner_id}
+    managing = PartnerRelationship.objects.filter(customer=trial.customer, is_managing=True)
+    partners |= set(managing.values_list("partner_id", flat=True))
+    return list(
+        Person.objects.filter(organization_id__in=partners, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
+
+
+def _email_context(trial: Trial) -> dict:
+    return {
+        "customer": trial.customer.name,
+        "partner": trial.partner.name,
+        "services": trial.service_labels,
+        "end_date": trial.end_date.isoformat() if trial.end_date else "",
+        "trial_url": absolute_url(reverse("trial-detail", args=[trial.pk])),
+        "home_url": absolute_url(reverse("customer-detail", args=[trial.customer_id])),
+    }
+
+
+# ---- start ------------------------------------------------------------------------------
+
+
+def _existing_customer(admin_email: str) -> Organization | None:
+    person = (
+        Person.objects.filter(email__iexact=admin_email.strip())
+        .select_related("organization")
+        .first()
+    )
+    if person is None or person.organization is None:
+        return None
+    if person.organization.kind != Organization.Kind.CUSTOMER:
+        return None
+    return person.organization
+
+
+@transaction.atomic
+def trial_start(
+    *,
+    actor: Person | None,
+    partner: Organization,
+    company_name: str,
+    admin_email: str,
+    industry: str,
+    country: str,
+    sizes: TrialSizes,
+    length_days: int = rules.DEFAULT_LENGTH,
+) -> Trial:
+    """Start a trial from the partner's "Start trial" form.
+
+    A new admin email makes a new customer managed by `partner`, on trial at once. An
+    email of an existing customer's person asks that customer for consent first, unless
+    `partner` already serves the customer: then the trial starts at once.
+    """
+    _require_seller(actor, partner)
+    if length_days not in rules.LENGTHS:
+        raise ValidationError({"length_days": _("A trial lasts 30, 60 or 90 days.")})
+    admin_email = admin_email.strip().lower()
+    existing = _existing_customer(admin_email)
+    if existing is None:
+        person_email_available(admin_email)  # an email of a partner's person is refused
+        try:
+            region_for_country(country)
+        except (ValueError, KeyError, LookupError):
+            raise ValidationError({"country": _("Choose a country.")}) from None
+        _check_sizes(sizes, customer=None, partner=partner)
+        customer, _admin = customer_create(
+            actor=actor,
+            partner=partner,
+            name=company_name.strip(),
+            country=country,
+            industry=industry,
+            admin_email=admin_email,
+            managing=True,
+        )
+        return _trial_begin(
+            actor=actor,
+            partner=partner,
+            customer=customer,
+            sizes=sizes,
+            length_days=length_days,
+            admin_email=admin_email,
+        )
+    related = PartnerRelationship.objects.filter(partner=partner, customer=existing).exists()
+    if related:
+        return trial_start_for_customer(
+            actor=actor, partner=partner, customer=existing, sizes=sizes, length_days=length_days
+        )
+    _check_sizes(sizes, customer=existing, partner=partner)
+    trial = Trial.objects.create(
+        customer=existing,
+        partner=partner,
+        status=Trial.Status.PENDING_CONSENT,
+        admin_email=admin_email,
+        length_days=length_days,
+        consent_requested_at=timezone.now(),
+        created_by=actor,
+    )
+    _apply_sizes(trial, sizes)
+    _audit(actor, trial, "trial.request_consent")
+    _send_consent(trial)
+    return trial
+
+
+@transaction.atomic
+def trial_start_for_customer(
+    *,
+    actor: Person | None,
+    partner: Organization,
+    customer: Organization,
+    sizes: TrialSizes,
+    length_days: int = rules.DEFAULT_LENGTH,
+) -> Trial:
+    """A customer `partner` already serves (a paying one, say): the ticked services
+    start at once and every customer admin is told."""
+    _require_seller(actor, partner)
+    if actor is not None and not (
+        Organization.objects.visible_to(actor, PROVISION).filter(pk=customer.pk).exists()
+    ):
+        raise PermissionDenied
+    if not PartnerRelationship.objects.filter(partner=partner, customer=customer).exists():
+        raise ValidationError({"customer": _("Ask the customer's consent first.")})
+    if length_days not in rules.LENGTHS:
+        raise ValidationError({"length_days": _("A trial lasts 30, 60 or 90 days.")})
+    _check_sizes(sizes, customer=customer, partner=partner)
+    admins = _customer_full_admins(customer)
+    return _trial_begin(
+        actor=actor,
+        partner=partner,
+        customer=customer,
+        sizes=sizes,
+        length_days=length_days,
+        admin_email=admins[0] if admins else "",
+    )
+
+
+def _trial_begin(*, actor, partner, customer, sizes, length_days, admin_email) -> Trial:
+    today = _today()
+    trial = Trial.objects.create(
+        customer=customer,
+        partner=partner,
+        status=Trial.Status.ACTIVE,
+        admin_email=admin_email,
+        length_days=length_days,
+        start_date=today,
+        end_date=rules.end_date(today, length_days),
+        created_by=actor,
+    )
+    _apply_sizes(trial, sizes)
+    _audit(actor, trial, "trial.start")
+    email_send(
+        to=_customer_admins(customer), template="trial_started", context=_email_context(trial)
+    )
+    return trial
+
+
+# ---- consent ----------------------------------------------------------------------------
+
+
+def consent_token(trial: Trial) -> str:
+    return signing.dumps({"trial": trial.pk}, salt=CONSENT_SALT)
+
+
+def consent_url(trial: Trial) -> str:
+    return absolute_url(reverse("trial-consent", args=[consent_token(trial)]))
+
+
+def trial_for_consent_token(token: str) -> Trial | None:
+    """The trial a consent link names, while it still waits for consent; None otherwise.
+
+    Checking never consumes the link: only accepting does (by moving the trial on)."""
+    max_age = dt.timedelta(days=rules.CONSENT_DAYS + 1)
+    try:
+        data = signing.loads(token, salt=CONSENT_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    trial = (
+        Trial.objects.unscoped()
+        .select_related("customer", "partner")
+        .filter(pk=data.get("trial"))
+        .first()
+    )
+    if trial is None or trial.status != Trial.Status.PENDING_CONSENT:
+        return None
+    return trial
+
+
+def _send_consent(trial: Trial) -> None:
+    recipients = [trial.admin_email, *_customer_full_admins(trial.customer)]
+    deadline = rules.consent_deadline(timezone.localdate(trial.consent_requested_at))
+    email_send(
+        to=recipients,
+        template="trial_consent",
+        context={
+            **_email_context(trial),
+            "consent_url": consent_url(trial),
+            "deadline": deadline.isoformat(),
+        },
+    )
+
+
+@transaction.atomic
+def trial_consent_resend(*, actor: Person, trial: Trial) -> None:
+    _require_trial(actor, trial)
+    if trial.status != Trial.Status.PENDING_CONSENT:
+        raise ValidationError({"status": _("Only a trial waiting for consent can be resent.")})
+    _audit(actor, trial, "trial.resend_consent", before=_before(trial))
+    _send_consent(trial)
+
+
+@transaction.atomic
+def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
+    """A full admin of the customer accepts, granting the partner full or
+    provisioning-only access; the trial then waits for provisioning details."""
+    trial = Trial.objects.unscoped().select_for_update().get(pk=trial.pk)
+    if person.organization_id != trial.customer_id or person.role != roles.Role.CUSTOMER_FULL_ADMIN:
+        raise PermissionDenied(
+            _("Only a full admin of %(customer)s may accept.") % {"customer": trial.customer.name}
+        )
+    if access not in PartnerRelationship.Access.values:
+        raise ValidationError({"access": _("Choose full or provisioning-only access.")})
+    before = _before(trial)
+    _set_status(trial, Trial.Status.PENDING_PROVISIONING)
+    trial.consent_accepted_at = timezone.now()
+    trial.consent_accepted_by = person
+    trial.save()
+    relationship, created = PartnerRelationship.objects.get_or_create(
+        partner=trial.partner, customer=trial.customer, defaults={"access": access}
+    )
+    if not created and not relationship.is_managing and relationship.access != access:
+        relationship.access = access
+        relationship.save(update_fields=["access"])
+    _audit(person, trial, "trial.accept_consent", before=before, extra={"access": access})
+    sellers = Person.objects.filter(
+        organization=trial.partner,
+        role__in=[roles.Role.SALES_FULL_ADMIN, roles.Role.SALES_ADMIN],
+        is_active=True,
+    )
+    if trial.created_by_id:
+        sellers = sellers.filter(Q(pk=trial.created_by_id) | Q(role=roles.Role.SALES_FULL_ADMIN))
+    email_send(
+        to=list(sellers.values_list("email", flat=True)),
+        template="trial_consent_accepted",
+        context={**_email_context(trial), "access": str(PartnerRelationship.Access(access).label)},
+    )
+    return trial
+
+
+@transaction.atomic
+def trial_provision(*, actor: Person | None, trial: Trial) -> Trial:
+    """The partner confirms the provisioning details: the trial starts today."""
+    _require_trial(actor, trial)
+    before = _before(trial)
+    _set_status(trial, Trial.Status.ACTIVE)
+    today = _today()
+    trial.start_date = today
+    trial.end_date = rules.end_date(today, trial.length_days)
+    trial.save()
+    _audit(actor, trial, "trial.provision", before=before)
+    email_send(
+        to=_customer_admins(trial.customer), template="trial_started", context=_email_context(trial)
+    )
+    return trial
+
+
+def _drop_trial_relationship(trial: Trial) -> None:
+    """A partner that came in only for this trial leaves the customer's list with it."""
+    others = (
+        Trial.objects.unscoped()
+        .filter(customer=trial.customer, partner=trial.partner)
+        .exclude(pk=trial.pk)
+        .exclude(status__in=[Trial.Status.CANCELLED])
+    )
+    if not others.exists():
+        PartnerRelationship.objects.filter(
+            partner=trial.partner, customer=trial.customer, is_managing=False
+        ).delete()
+
+
+@transaction.atomic
+def trial_cancel(*, actor: Person | None, trial: Trial) -> Trial:
+    """Cancel a trial still pending; the customer leaves the partner's list."""
+    _require_trial(actor, trial)
+    if trial.status not in (Trial.Status.PENDING_CONSENT, Trial.Status.PENDING_PROVISIONING):
+        raise ValidationError({"status": _("Only a pending trial can be cancelled.")})
+    before = _before(trial)
+    _set_status(trial, Trial.Status.CANCELLED)
+    trial.cancelled_at = timezone.now()
+    trial.save()
+    _drop_trial_relationship(trial)
+    _audit(actor, trial, "trial.cancel", before=before)
+    return trial
+
+
+# ---- manage -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trial_extend(*, actor: Person | None, trial: Trial) -> Trial:
+    """New end = today + 30 days, whatever was left; a trial in grace is active again."""
+    _require_trial(actor, trial)
+    if trial.status not in (Trial.Status.ACTIVE, Trial.Status.GRACE):
+        raise ValidationError({"status": _("Only an active or expired trial can be extended.")})
+    before = _before(trial)
+    if trial.status == Trial.Status.GRACE:
+        _set_status(trial, Trial.Status.ACTIVE)
+    trial.end_date = rules.extended_end_date(_today())
+    trial.save()
+    # The new end date earns its own warnings.
+    trial.notices.filter(kind__in=[TrialNotice.Kind.EXPIRING, TrialNotice.Kind.EXPIRED]).delete()
+    _audit(actor, trial, "trial.extend", before=before)
+    return trial
+
+
+@transaction.atomic
+def trial_change_services(*, actor: Person | None, trial: Trial, sizes: TrialSizes) -> Trial:
+    """Add or remove services of an open trial."""
+    _require_trial(actor, trial)
+    if not trial.is_open:
+        raise ValidationError({"status": _("This trial is over.")})
+    _check_sizes(sizes, customer=trial.customer, partner=trial.partner, trial=trial)
+    before = _before(trial)
+    _apply_sizes(trial, sizes)
+    _audit(actor, trial, "trial.change_services", before=before)
+    return trial
+
+
+@transaction.atomic
+def trial_delete(*, actor: Person | None, trial: Trial) -> None:
+    """Delete a trial (after the page's confirmation); it is gone from the list."""
+    _require_trial(actor, trial)
+    before = _before(trial)
+    audit_record(
+        actor=actor, organization=trial.customer, action="trial.delete", obj=trial, before=before
+    )
+    _drop_trial_relationship(trial)
+    trial.delete()
+
+
+# ---- devices ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trial_devices_ship(
+    *, actor: Person | None, trial: Trial, units: list[tuple[str, str]]
+) -> list[ShippedDevice]:
+    """Record the serial numbers shipped; never more of a model than was asked for."""
+    _require_trial(actor, trial)
+    asked = {d.model: d.quantity for d in trial.devices.all()}
+    shipped = {}
+    for row in trial.shipped_devices.all():
+        shipped[row.model] = shipped.get(row.model, 0) + 1
+    created = []
+    for model, serial in units:
+        serial = serial.strip().upper()
+        shipped[model] = shipped.get(model, 0) + 1
+        if shipped[model] > asked.get(model, 0):
+            raise ValidationError(
+                {"devices": _("More %(model)s shipped than asked for.") % {"model": model}}
+            )
+        if not serial or ShippedDevice.objects.filter(serial_number=serial).exists():
+            raise ValidationError(
+                {"serial_number": _("Serial %(serial)s is already recorded.") % {"serial": serial}}
+            )
+        created.append(ShippedDevice.objects.create(trial=trial, model=model, serial_number=serial))
+    _audit(
+        actor, trial, "trial.ship_devices", extra={"serials": [d.serial_number for d in created]}
+    )
+    return created
+
+
+@transaction.atomic
+def trial_device_return(
+    *, actor: Person | None, trial: Trial, serial_number: str, returned_on: dt.date | None = None
+) -> ShippedDevice:
+    """A device came back: its serial number must be one shipped for this trial."""
+    _require_trial(actor, trial)
+    serial = serial_number.strip().upper()
+    device = trial.shipped_devices.filter(serial_number=serial).first()
+    if device is None:
+        raise ValidationError(
+            {"serial_number": _("%(serial)s was not shipped for this trial.") % {"serial": serial}}
+        )
+    if device.returned_on is None:
+        device.returned_on = returned_on or _today()
+        device.save(update_fields=["returned_on"])
+        _audit(actor, trial, "trial.return_device", extra={"serial": serial})
+    return device
+
+
+# ---- the daily run ----------------------------------------------------------------------
+
+
+def _notice_once(trial: Trial, kind: str) -> bool:
+    """Record `kind` as sent; False when it already was (a second run sends nothing)."""
+    _notice, created = TrialNotice.objects.get_or_create(trial=trial, kind=kind)
+    return created
+
+
+@transaction.atomic
+def trial_tick(*, trial_id: int, today: dt.date | None = None) -> Trial | None:
+    """Everything due today for one trial: consent lapsing, the 7-day and end-date
+    notices, grace, the end of grace and the release of calling numbers. Safe to run
+    twice: each step is recorded and not due again."""
+    today = today or _today()
+    trial = Trial.objects.unscoped().select_for_update().filter(pk=trial_id).first()
+    if trial is None:
+        return None
+    requested_on = (
+        timezone.localdate(trial.consent_requested_at) if trial.consent_requested_at else None
+    )
+    due = rules.due_on(
+        status=trial.status,
+        today=today,
+        end=trial.end_date,
+        consent_requested_on=requested_on,
+        notices_sent=frozenset(trial.notices.values_list("kind", flat=True)),
+        numbers_held=bool(trial.calling_numbers) and trial.numbers_released_at is None,
+    )
+    if due.cancel_unconsented:
+        before = _before(trial)
+        _set_status(trial, Trial.Status.CANCELLED)
+        trial.cancelled_at = timezone.now()
+        trial.save()
+        _drop_trial_relationship(trial)
+        _audit(None, trial, "trial.consent_lapsed", before=before)
+        return trial
+    recipients = _customer_admins(trial.customer) + _partner_admins(trial)
+    if due.expiring_notice and _notice_once(trial, TrialNotice.Kind.EXPIRING):
+        email_send(to=recipients, template="trial_expiring", context=_email_context(trial))
+    if due.expire:
+        before = _before(trial)
+        _set_status(trial, Trial.Status.GRACE)
+        trial.save()
+        _audit(None, trial, "trial.expire", before=before)
+    if (due.expire or trial.status == Trial.Status.GRACE) and _notice_once(
+        trial, TrialNotice.Kind.EXPIRED
+    ):
+        email_send(
+            to=recipients,
+            template="trial_expired",
+            context={
+                **_email_context(trial),
+                "grace_end": rules.grace_end(trial.end_date).isoformat(),
+                "devices_due": rules.devices_due_date(trial.end_date).isoformat()
+                if trial.devices.exists()
+                else "",
+            },
+        )
+    if due.end_grace:
+        _end_grace(trial)
+    if due.release_numbers:
+        before = {"calling_numbers": trial.calling_numbers}
+        trial.calling_numbers = []
+        trial.numbers_released_at = timezone.now()
+        trial.save(update_fields=["calling_numbers", "numbers_released_at"])
+        audit_record(
+            actor=None,
+            organization=trial.customer,
+            action="trial.release_numbers",
+            obj=trial,
+            before=before,
+            after={"calling_numbers": []},
+        )
+    return trial
+
+
+def _customer_is_paying(customer: Organization) -> bool:
+    from subscriptions.models import Subscription
+
+    return (
+        Subscription.objects.unscoped()
+        .filter(customer=customer)
+        .exclude(status=Subscription.Status.ENDED)
+        .exists()
+    )
+
+
+def _end_grace(trial: Trial) -> None:
+    """Grace is over without conversion: users are told, and a customer that pays for
+    nothing loses everything: its users move to a free consumer organisation without
+    admin roles, and the site URL and calling configuration go. Irreversible."""
+    before = _before(trial)
+    before["calling_numbers"] = trial.calling_numbers
+    recipients = _customer_admins(trial.customer)
+    if _notice_once(trial, TrialNotice.Kind.ACCESS_LOST):
+        email_send(to=recipients, template="trial_access_lost", context=_email_context(trial))
+    _set_status(trial, Trial.Status.ENDED)
+    trial.ended_at = timezone.now()
+    trial.meetings_site_url = ""
+    trial.meetings_time_zone = ""
+    trial.standard_agents = trial.premium_agents = 0
+    trial.save()
+    TrialService.objects.filter(trial=trial).delete()
+    moved: list[str] = []
+    if not _customer_is_paying(trial.customer):
+        consumer = Organization.objects.create(
+            name=_("%(customer)s users (free)") % {"customer": trial.customer.name},
+            kind=Organization.Kind.CONSUMER,
+            country=trial.customer.country,
+        )
+        people = Person.objects.filter(organization=trial.customer)
+        moved = list(people.values_list("email", flat=True))
+        # A consumer organisation has no admins: every user keeps a read-only seat only.
+        people.update(organization=consumer, role=roles.Role.CUSTOMER_READ_ONLY)
+        # Nothing is left to manage: the emptied organisation leaves every partner's list.
+        PartnerRelationship.objects.filter(customer=trial.customer).delete()
+    audit_record(
+        actor=None,
+        organization=trial.customer,
+        action="trial.end_grace",
+        obj=trial,
+        before=before,
+        after={**snapshot(trial, TRIAL_FIELDS), "moved_to_consumer": moved},
+    )
+
+
+def trials_due_ids(today: dt.date | None = None) -> list[int]:
+    """Trials the daily run must look at: pending consent, active or in grace, and ended
+    trials still holding calling numbers."""
+    return list(
+        Trial.objects.unscoped()
+        .filter(
+            Q(status__in=[Trial.Status.PENDING_CONSENT, Trial.Status.ACTIVE, Trial.Status.GRACE])
+            | Q(status=Trial.Status.ENDED, numbers_released_at__isnull=True)
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+# ---- conversion -------------------------------------------------------------------------
+
+
+def _check_convertible(trial: Trial) -> None:
+    if trial.status not in (Trial.Status.ACTIVE, Trial.Status.GRACE):
+        raise ValidationError(
+            {"status": _("Only an active trial, or one in grace, can be converted.")}
+        )
+
+
+@transaction.atomic
+def trial_conversion_request(
+    *,
+    actor: Person | None,
+    trial: Trial,
+    offer_code: str,
+    lines: list[tuple[str, int]],
+    note: str = "",
+) -> ConversionRequest:
+    """A tier 2 partner asks its distributor to convert the trial to paid."""
+    _require_trial(actor, trial)
+    _check_convertible(trial)
+    partner = trial.partner
+    if partner.tier != Organization.Tier.TWO or partner.distributor_id is None:
+        raise ValidationError({"partner": _("Only a tier 2 partner asks its distributor.")})
+    if trial.conversion_requests.filter(status=ConversionRequest.Status.PENDING).exists():
+        raise ValidationError({"trial": _("A conversion request is already waiting.")})
+    request = ConversionRequest.objects.create(
+        trial=trial,
+        distributor=partner.distributor,
+        offer_code=offer_code,
+        lines=[[sku, int(quantity)] for sku, quantity in lines],
+        note=note,
+        requested_by=actor,
+    )
+    _audit(actor, trial, "trial.request_conversion", extra={"offer": offer_code})
+    distributor_people = Person.objects.filter(
+        organization=partner.distributor, is_active=True
+    ).exclude(role=roles.Role.PARTNER_READ_ONLY)
+    email_send(
+        to=list(distributor_people.values_list("email", flat=True)),
+        template="trial_conversion_request",
+        context={
+            **_email_context(trial),
+            "requests_url": absolute_url(reverse("trial-conversion-requests")),
+        },
+    )
+    return request
+
+
+def _ordering():
+    """The provisioning service of the subscriptions app: order_place, order_provision."""
+    from subscriptions import services as ordering
+
+    return ordering
+
+
+def _conversion_admin_email(trial: Trial) -> str:
+    """The trial's admin email maps the order onto the trial's organisation; when that
+    person is not (or no longer) a full admin there, the full admin who accepted the
+    trial, else any full admin of the customer."""
+    full_admins = _customer_full_admins(trial.customer)
+    if trial.admin_email.lower() in {e.lower() for e in full_admins}:
+        return trial.admin_email
+    accepted = trial.consent_accepted_by
+    if accepted is not None and accepted.email in full_admins:
+        return accepted.email
+    return full_admins[0] if full_admins else trial.admin_email
+
+
+@transaction.atomic
+def trial_convert(
+    *,
+    actor: Person | None,
+    trial: Trial,
+    web_order_id: str,
+    offer_code: str,
+    lines: list[tuple[str, int]],
+    provisioning_contact_email: str,
+) -> Trial:
+    """A tier 1 partner places the paid order, mapped onto the trial's customer through
+    the trial's admin email. The trial's usage data stays with the customer."""
+    _require_trial(actor, trial)
+    _check_convertible(trial)
+    if trial.partner.tier == Organization.Tier.TWO:
+        raise ValidationError({"partner": _("A tier 2 partner asks its distributor.")})
+    return _place_conversion_order(
+        actor=actor,
+        ordering_actor=actor,
+        trial=trial,
+        partner=trial.partner,
+        web_order_id=web_order_id,
+        offer_code=offer_code,
+        lines=lines,
+        provisioning_contact_email=provisioning_contact_email,
+    )
+
+
+def _place_conversion_order(
+    *,
+    actor,
+    ordering_actor,
+    trial,
+    partner,
+    web_order_id,
+    offer_code,
+    lines,
+    provisioning_contact_email,
+) -> Trial:
+    """Place the order for `partner` and provision it onto the trial's customer; the
+    customer organisation, and with it the trial's usage data, stays as it is."""
+    if not web_order_id.strip():
+        raise ValidationError({"web_order_id": _("Give the web order id.")})
+    ordering = _ordering()
+    before = _before(trial)
+    order = ordering.order_place(
+        actor=ordering_actor,
+        partner=partner,
+        web_order_id=web_order_id.strip(),
+        offer_code=offer_code,
+        requested_start_date=_today(),
+        provisioning_contact_email=provisioning_contact_email,
+        lines=list(lines),
+    )
+    ordering.order_provision(
+        actor=ordering_actor,
+        order=order,
+        customer_admin_email=_conversion_admin_email(trial),
+        company_name=trial.customer.name,
+        country=str(trial.customer.country),
+        organization=trial.customer,
+    )
+    _set_status(trial, Trial.Status.CONVERTED)
+    trial.converted_at = timezone.now()
+    trial.order = order
+    trial.save()
+    _audit(actor, trial, "trial.convert", before=before, extra={"order": order.web_order_id})
+    return trial
+
+
+@transaction.atomic
+def conversion_process(
+    *, actor: Person | None, conversion: ConversionRequest, web_order_id: str
+) -> ConversionRequest:
+    """The distributor processes a tier 2 partner's request: it places the order for the
+    partner, mapped onto the trial's customer."""
+    conversion = ConversionRequest.objects.select_for_update().get(pk=conversion.pk)
+    if actor is not None and (
+        actor.organization_id != conversion.distributor_id or roles.is_read_only(actor.role)
+    ):
+        raise PermissionDenied
+    if conversion.status != ConversionRequest.Status.PENDING:
+        raise ValidationError({"status": _("This request was already processed.")})
+    trial = conversion.trial
+    _check_convertible(trial)
+    trial = _place_conversion_order(
+        actor=actor,
+        # The distributor orders on the tier 2 partner's behalf: the order is the
+        # partner's, placed by the system; the audit names the distributor's person.
+        ordering_actor=None,
+        trial=trial,
+        partner=trial.partner,
+        web_order_id=web_order_id,
+        offer_code=conversion.offer_code,
+        lines=[(sku, int(quantity)) for sku, quantity in conversion.lines],
+        provisioning_contact_email=actor.email if actor else trial.admin_email,
+    )
+    conversion.status = ConversionRequest.Status.PROCESSED
+    conversion.processed_by = actor
+    conversion.processed_at = timezone.now()
+    conversion.order = trial.order
+    conversion.save()
+    return conversion

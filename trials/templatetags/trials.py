@@ -1,0 +1,68 @@
+"""Trial summaries for the customer list and the customer's home."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from trials import rules, selectors
+
+register = template.Library()
+
+
+def trial_status_summary(trials) -> str:
+    """The statuses of a customer's open trials, for the customer list."""
+    labels = []
+    for trial in trials:
+        label = str(trial.get_status_display())
+        if label not in labels:
+            labels.append(label)
+    return ", ".join(labels)
+
+
+def trial_expiry_summary(trials, today=None) -> str:
+    """Which trial services expire and the days left: "Meetings, Calling: 12 days left"."""
+    today = today or timezone.localdate()
+    parts = []
+    for trial in trials:
+        if trial.end_date is None:
+            continue
+        left = rules.days_left(trial.end_date, today)
+        if left >= 0:
+            when = ngettext("%(days)s day left", "%(days)s days left", left) % {"days": left}
+        else:
+            when = _("expired, grace until %(date)s") % {
+                "date": rules.grace_end(trial.end_date).isoformat()
+            }
+        parts.append(f"{trial.service_labels}: {when}")
+    return "; ".join(parts)
+
+
+@register.inclusion_tag("trials/_customer_trials.html", takes_context=True)
+def customer_trials(context, customer):
+    """The customer's trial licences on its home, flagged when they expire soon."""
+    request = context.get("request")
+    person = getattr(request, "user", None)
+    rows = selectors.expiring_trials(person, customer) if person else []
+    from orgs import roles
+    from orgs.models import PartnerRelationship
+
+    may_add = bool(
+        person
+        and roles.may_sell(person.role)
+        and PartnerRelationship.objects.filter(
+            partner_id=person.organization_id, customer=customer
+        ).exists()
+    )
+    if person and person.role == roles.Role.CUSTOMER_FULL_ADMIN:
+        from django.urls import reverse
+
+        from trials import services
+
+        for row in rows:
+            if row["trial"].status == row["trial"].Status.PENDING_CONSENT:
+                token = services.consent_token(row["trial"])
+                row["consent_path"] = reverse("trial-consent", args=[token])
+    return {"rows": rows, "customer": customer, "may_add": may_add}
