@@ -93,9 +93,11 @@ def order_place(
     requested_start_date: date,
     provisioning_contact_email: str,
     lines: list[tuple[str, int]],
+    send_setup_email: bool = True,
 ) -> Order:
     """Record a partner's order; the overage SKU of every committed SKU is added at
-    quantity 0. The Set up now email goes at once when the RSD is today or past."""
+    quantity 0. The Set up now email goes at once when the RSD is today or past, unless
+    the caller provisions the order itself straight away (`send_setup_email=False`)."""
     _require_order_writer(actor, partner)
     errors: dict[str, str] = {}
     if not partner.is_partner:
@@ -188,7 +190,7 @@ def order_place(
             "lines": [f"{line.sku.code} × {line.quantity}" for line in order_lines],
         },
     )
-    if rules.setup_email_due(requested_start_date, _today()):
+    if send_setup_email and rules.setup_email_due(requested_start_date, _today()):
         order = order_setup_email_send(actor=None, order=order)
     return order
 

@@ -897,6 +897,7 @@ def _place_conversion_order(
         requested_start_date=_today(),
         provisioning_contact_email=provisioning_contact_email,
         lines=list(lines),
+        send_setup_email=False,  # provisioned just below: a Set up now link would be dead
     )
     ordering.order_provision(
         actor=ordering_actor,

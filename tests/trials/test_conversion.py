@@ -14,28 +14,27 @@ from trials import services
 from trials.models import ConversionRequest, Trial
 
 
-@pytest.fixture
-def ordering(world):
-    """The real provisioning service; the catalogue comes from its data migration."""
-    return None
-
-
 def _order_of(trial):
     trial.refresh_from_db()
     return Order.objects.unscoped().get(pk=trial.order_id)
 
 
-def test_tier_one_order_is_mapped_onto_the_trial_customer(world, ordering):
+def test_tier_one_order_is_mapped_onto_the_trial_customer(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
     trial = world.a.trial
-    trial = services.trial_convert(
-        actor=world.a[Role.SALES_FULL_ADMIN],
-        trial=trial,
-        web_order_id="WO-1",
-        offer_code="A-FLEX-3-CC",
-        lines=[("A-FLEX-WCC-S-N", 10)],
-        provisioning_contact_email="me@partner.test",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        trial = services.trial_convert(
+            actor=world.a[Role.SALES_FULL_ADMIN],
+            trial=trial,
+            web_order_id="WO-1",
+            offer_code="A-FLEX-3-CC",
+            lines=[("A-FLEX-WCC-S-N", 10)],
+            provisioning_contact_email="me@partner.test",
+        )
     assert trial.status == Trial.Status.CONVERTED and trial.order.web_order_id == "WO-1"
+    # Provisioned in the same step: no Set up now email with a link that is already dead.
+    assert "me@partner.test" not in [address for m in mailoutbox for address in m.to]
     order = _order_of(trial)
     assert order.partner == world.a.partner and order.customer == world.a.customer
     assert order.status == Order.Status.PROVISIONED
@@ -52,7 +51,7 @@ def test_tier_one_order_is_mapped_onto_the_trial_customer(world, ordering):
         )
 
 
-def test_conversion_still_works_in_grace_but_not_after(world, ordering):
+def test_conversion_still_works_in_grace_but_not_after(world):
     trial = world.a.trial
     services.trial_tick(trial_id=trial.pk, today=trial.end_date)
     trial.refresh_from_db()
@@ -83,7 +82,7 @@ def test_conversion_still_works_in_grace_but_not_after(world, ordering):
         )
 
 
-def test_tier_two_request_is_processed_by_the_distributor(world, ordering):
+def test_tier_two_request_is_processed_by_the_distributor(world):
     distributor = PartnerFactory(is_distributor=True)
     dist_admin = PersonFactory(organization=distributor, role=Role.PARTNER_FULL_ADMIN)
     partner = world.a.partner
@@ -124,7 +123,7 @@ def test_tier_two_request_is_processed_by_the_distributor(world, ordering):
         services.conversion_process(actor=dist_admin, conversion=request, web_order_id="WO-5")
 
 
-def test_distributor_page_lists_and_processes(client, world, ordering):
+def test_distributor_page_lists_and_processes(client, world):
     distributor = PartnerFactory(is_distributor=True, name="Dist 9c1")
     dist_admin = PersonFactory(organization=distributor, role=Role.PARTNER_FULL_ADMIN)
     world.a.partner.tier, world.a.partner.distributor = 2, distributor
@@ -144,7 +143,7 @@ def test_distributor_page_lists_and_processes(client, world, ordering):
     assert request.status == ConversionRequest.Status.PROCESSED
 
 
-def test_convert_page_tier_one(client, world, ordering):
+def test_convert_page_tier_one(client, world):
     client.force_login(world.a[Role.SALES_FULL_ADMIN])
     url = f"/trials/{world.a.trial.pk}/convert/"
     page = client.get(url).content.decode()
