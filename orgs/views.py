@@ -20,7 +20,7 @@ from orgs import roles, selectors, services
 from orgs.filters import CustomerFilter
 from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
 from orgs.mail import outbox_message, outbox_messages
-from orgs.models import AuditLog, Person
+from orgs.models import AuditLog, Organization, Person
 from orgs.tables import AuditLogTable, CustomerTable
 from orgs.tenancy import ADMIN, CHANGE, VIEW, get_visible_or_404
 from orgs.views_base import CustomerPageMixin, OrganizationPageMixin
@@ -29,10 +29,15 @@ from orgs.views_base import CustomerPageMixin, OrganizationPageMixin
 class HomeView(LoginRequiredMixin, TemplateView):
     """Partners land on their customer list, customers on their own home."""
 
+    template_name = "orgs/consumer_home.html"
+
     def get(self, request, *args, **kwargs):
         person = request.user
         if person.organization is None:
             return redirect("admin:index") if person.is_staff else redirect("account")
+        if person.organization.kind == Organization.Kind.CONSUMER:
+            # A trial whose grace ended: its people keep a login but lost the services.
+            return self.render_to_response({"consumer": person.organization})
         if person.role in roles.CUSTOMER_ROLES:
             return redirect("customer-detail", customer_id=person.organization_id)
         return redirect("customer-list")

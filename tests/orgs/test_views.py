@@ -111,3 +111,15 @@ def test_language_is_chosen_per_person(client, world):
     client.force_login(person)
     response = client.get(f"/customers/{world.a.customer.pk}/")
     assert response.headers["Content-Language"] == "fr"
+
+
+def test_people_moved_to_a_consumer_organisation_are_told_they_lost_access(client, db):
+    from orgs.models import Organization
+    from tests.factories import PersonFactory
+
+    consumer = Organization.objects.create(name="Consumer of Newco", kind="consumer")
+    person = PersonFactory(organization=consumer, role=Role.CUSTOMER_READ_ONLY)
+    client.force_login(person)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Your trial access has ended" in response.content.decode()
