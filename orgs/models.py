@@ -138,7 +138,16 @@ class PartnerRelationship(models.Model):
         return f"{self.partner} → {self.customer} ({self.access})"
 
 
-class PersonManager(BaseUserManager):
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, person: "Person", action: str = "view") -> "PersonQuerySet":
+        """The people of the organisations `person` may act on with `action`."""
+        return self.filter(organization__in=Organization.objects.visible_to(person, action))
+
+    def unscoped(self) -> "PersonQuerySet":
+        return self.all()
+
+
+class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **fields) -> "Person":

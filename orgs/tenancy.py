@@ -85,9 +85,17 @@ class CustomerOwnedQuerySet(models.QuerySet):
         return self.all()
 
 
-def get_visible_or_404(queryset: models.QuerySet, person: Person, pk, action: str = VIEW):
-    """The object `pk` of `queryset` if `person` may see it, else 404; 403 when they may
-    see it but not do `action` to it (a read-only admin, say)."""
+def get_visible_or_404(
+    queryset: models.QuerySet,
+    person: Person,
+    pk,
+    action: str = VIEW,
+    *,
+    reach: tuple[str, ...] = (VIEW,),
+):
+    """The object `pk` of `queryset` if `person` reaches it (by any action of `reach`),
+    else 404; 403 when they reach it but may not do `action` to it (a read-only admin,
+    say)."""
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
@@ -95,9 +103,12 @@ def get_visible_or_404(queryset: models.QuerySet, person: Person, pk, action: st
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    obj = queryset.visible_to(person, VIEW).filter(pk=pk).first()
+    reachable = queryset.none()
+    for way in reach:
+        reachable = reachable | queryset.visible_to(person, way)
+    obj = reachable.filter(pk=pk).first()
     if obj is None:
         raise Http404
-    if action != VIEW and not queryset.visible_to(person, action).filter(pk=pk).exists():
+    if action not in reach and not queryset.visible_to(person, action).filter(pk=pk).exists():
         raise PermissionDenied
     return obj

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from orgs import roles
 from orgs.api.base import CustomerScopedViewSet
-from orgs.tenancy import CHANGE, PROVISION, get_visible_or_404
+from orgs.tenancy import CHANGE, PROVISION, VIEW, get_visible_or_404
 from trials import selectors, services
 from trials.models import Trial
 from trials.serializers import (
@@ -75,6 +75,7 @@ class CustomerTrialViewSet(CustomerScopedViewSet):
     serializer_class = TrialSerializer
     queryset = Trial.objects.select_related("customer").prefetch_related("services", "devices")
     # Partners with provisioning-only access manage the trial services too.
+    reach = (VIEW, PROVISION)
     write_action = PROVISION
 
     def get_queryset(self):

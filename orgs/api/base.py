@@ -19,10 +19,12 @@ CUSTOMER_ID = OpenApiParameter(
 class CustomerScopedViewSet(viewsets.GenericViewSet):
     """Subclasses see `self.customer`, already checked; their queryset is narrowed to it.
 
-    `write_action` is what unsafe methods need on the customer (CHANGE by default;
-    PROVISION for endpoints that provisioning-only partners may call).
+    `reach` is how the caller must reach the customer at all (seeing it, by default;
+    add PROVISION for endpoints that provisioning-only partners use), `write_action` what
+    unsafe methods need on it (CHANGE by default).
     """
 
+    reach: tuple[str, ...] = (VIEW,)
     write_action = CHANGE
     customer_field = "customer"
 
@@ -30,7 +32,11 @@ class CustomerScopedViewSet(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         action = VIEW if request.method in permissions.SAFE_METHODS else self.write_action
         self.customer = get_visible_or_404(
-            Organization.objects.customers(), request.user, kwargs["customer_id"], action
+            Organization.objects.customers(),
+            request.user,
+            kwargs["customer_id"],
+            action,
+            reach=self.reach,
         )
 
     def get_queryset(self):

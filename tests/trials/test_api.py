@@ -160,3 +160,18 @@ def test_convert_through_the_api(api, world, clock):
         format="json",
     )
     assert response.status_code == 400  # converted already
+
+
+def test_provisioning_only_partner_reads_and_manages_its_trial(api, world):
+    customer_b = world.b.customer
+    PartnerRelationship.objects.create(
+        partner=world.a.partner, customer=customer_b, access=PartnerRelationship.Access.PROVISIONING
+    )
+    trial = TrialFactory(customer=customer_b, partner=world.a.partner, services=["calling"])
+    api.force_authenticate(world.a[Role.SALES_FULL_ADMIN])
+    listed = api.get(f"/api/v1/customers/{customer_b.pk}/trials/")
+    assert listed.status_code == 200
+    assert [t["id"] for t in listed.json()] == [trial.pk]
+    assert api.get(f"/api/v1/customers/{customer_b.pk}/trials/{trial.pk}/").status_code == 200
+    # ...but nothing else of a customer it may only provision.
+    assert api.get(f"/api/v1/customers/{customer_b.pk}/").status_code == 404
