@@ -35,7 +35,12 @@ class CustomerTable(tables.Table):
         empty_text = _("No customers yet.")
 
     def render_status(self, record: Organization) -> str:
-        return _("Active") if record.current_subscriptions else _("No active subscription")
+        statuses = {s.status for s in record.current_subscriptions}
+        if "active" in statuses:
+            return _("Active")
+        if "pending_setup" in statuses:
+            return _("Pending set-up")
+        return _("No active subscription")
 
     def render_services(self, record: Organization) -> str:
         offers = sorted({s.order.offer.code for s in record.current_subscriptions if s.order})

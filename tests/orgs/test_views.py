@@ -123,3 +123,18 @@ def test_people_moved_to_a_consumer_organisation_are_told_they_lost_access(clien
     response = client.get("/")
     assert response.status_code == 200
     assert "Your trial access has ended" in response.content.decode()
+
+
+def test_customer_status_follows_its_subscriptions(client, world):
+    from subscriptions.models import Subscription
+    from tests.factories import SubscriptionFactory
+
+    waiting = CustomerFactory(name="Waiting Co", partner=world.a.partner)
+    SubscriptionFactory(customer=waiting, status=Subscription.Status.PENDING_SETUP)
+    CustomerFactory(name="Empty Co", partner=world.a.partner)
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    rows = list(csv.reader(io.StringIO(client.get("/customers/?_export=csv").content.decode())))
+    status = {row[0]: row[1] for row in rows[1:]}
+    assert status["Waiting Co"] == "Pending set-up"
+    assert status["Empty Co"] == "No active subscription"
+    assert status[world.a.customer.name] == "Active"
