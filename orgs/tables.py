@@ -17,6 +17,7 @@ class CustomerTable(tables.Table):
     country = tables.Column(verbose_name=_("Country"))
     trial = tables.Column(verbose_name=_("Trial"), empty_values=(), orderable=False)
     trial_expiry = tables.Column(verbose_name=_("Trial expiry"), empty_values=(), orderable=False)
+    created_at = tables.DateColumn(verbose_name=_("Customer since"), format="Y-m-d")
 
     class Meta:
         model = Organization
