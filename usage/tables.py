@@ -1,0 +1,139 @@
+"""django-tables2 tables of the usage pages: each defines its columns once for the page
+and its CSV/XLSX export."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from usage import rules
+from usage.selectors import DAILY_DETAIL_COLUMNS, UsageOverviewRow
+
+HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
+
+
+def _row_class(record) -> str:
+    return "peak" if record.comment == rules.OVERAGE_PEAK else ""
+
+
+class DailyDetailTable(tables.Table):
+    """The reconciliation table (SPEC §5): exactly the SPEC's columns, in its order. The
+    page shows types and comments in the reader's language; exports keep the SPEC's
+    English names so that files compare across languages."""
+
+    usage_date = tables.DateColumn(verbose_name=HEADERS["usage_date"], format="Y-m-d")
+    usage_type = tables.Column(verbose_name=HEADERS["usage_type"])
+    units_used = tables.Column(verbose_name=HEADERS["units_used"])
+    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"])
+    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"])
+    units_overage = tables.Column(verbose_name=HEADERS["units_overage"])
+    usage_unit = tables.Column(verbose_name=HEADERS["usage_unit"])
+    comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "striped", "id": "daily-detail"}
+        row_attrs = {"class": _row_class, "data-usage-type": lambda record: record.usage_type}
+        empty_text = _("No usage computed for this billing cycle yet.")
+
+    def render_usage_type(self, value: str) -> str:
+        return gettext(value)
+
+    def render_usage_unit(self, value: str) -> str:
+        return gettext(value)
+
+    def render_comment(self, value: str) -> str:
+        return gettext(value) if value else ""
+
+    def value_usage_date(self, record) -> str:
+        return record.usage_date.isoformat()
+
+    def value_usage_type(self, record) -> str:
+        return record.usage_type
+
+    def value_usage_unit(self, record) -> str:
+        return record.usage_unit
+
+    def value_comment(self, record) -> str:
+        return record.comment
+
+
+STATUS_LABELS = {
+    "over": _("Over commitment"),
+    "near": _("Near commitment"),
+    "under": _("Within commitment"),
+}
+
+
+class UsageOverviewTable(tables.Table):
+    """The partner usage view: one row per customer and usage type."""
+
+    customer_name = tables.Column(verbose_name=_("Customer"))
+    usage_type = tables.Column(verbose_name=_("Usage Type"))
+    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
+    commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
+    percent = tables.Column(verbose_name=_("% of commitment"), attrs={"td": {"class": "num"}})
+    overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
+    forecast = tables.Column(
+        verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
+    )
+    status = tables.Column(verbose_name=_("Status"))
+    cycle = tables.Column(verbose_name=_("Billing cycle"), empty_values=(), orderable=False)
+    daily = tables.Column(
+        verbose_name="", empty_values=(), orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        attrs = {"class": "striped", "id": "usage-overview"}
+        row_attrs = {"class": lambda record: f"status-{record.status}"}
+        empty_text = _("No customer has an active subscription.")
+        order_by = ("customer_name",)
+
+    def render_customer_name(self, record: UsageOverviewRow) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("customer-detail", args=[record.customer_id]),
+            record.customer_name,
+        )
+
+    def value_customer_name(self, record: UsageOverviewRow) -> str:
+        return record.customer_name
+
+    def render_usage_type(self, value: str) -> str:
+        return gettext(value)
+
+    def value_usage_type(self, record: UsageOverviewRow) -> str:
+        return record.usage_type
+
+    def render_percent(self, record: UsageOverviewRow) -> str:
+        if record.commitment == 0:
+            return "—"
+        return f"{record.percent} %"
+
+    def value_percent(self, record: UsageOverviewRow) -> str:
+        return "" if record.commitment == 0 else str(record.percent)
+
+    def render_status(self, value: str) -> str:
+        return format_html('<span class="status {}">{}</span>', value, STATUS_LABELS[value])
+
+    def value_status(self, value: str) -> str:
+        return str(STATUS_LABELS[value])
+
+    def render_cycle(self, record: UsageOverviewRow) -> str:
+        return f"{record.cycle_start:%Y-%m-%d} – {record.cycle_end:%Y-%m-%d}"
+
+    def value_cycle(self, record: UsageOverviewRow) -> str:
+        return self.render_cycle(record)
+
+    def render_daily(self, record: UsageOverviewRow) -> str:
+        url = reverse("usage-daily", args=[record.customer_id])
+        return format_html(
+            '<a href="{}?cycle={}" aria-label="{}">{}</a>',
+            url,
+            record.cycle_start.isoformat(),
+            gettext("Daily details of %(customer)s") % {"customer": record.customer_name},
+            gettext("Daily details"),
+        )
