@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from orgs.roles import Role
 from subscriptions.models import Subscription
@@ -79,11 +80,11 @@ def table_rows(page) -> list[list[str]]:
 def test_customer_admin_from_cards_to_daily_detail_and_csv(page):
     tenant, _current, ended, cycles, old_cycle = usage_tenant("a")
     log_in(page, tenant[Role.CUSTOMER_FULL_ADMIN].email)
-    assert page.locator("#agent-card").is_visible()
+    expect(page.locator("#agent-card")).to_be_visible()
     assert page.locator("#agent-card svg").count() == 2
     assert page.locator("#ivr-card svg").count() == 1
     page.get_by_role("button", name="Daily details of agent licences").click()
-    assert page.get_by_role("heading", name="Daily usage").is_visible()
+    expect(page.get_by_role("heading", name="Daily usage")).to_be_visible()
     assert page.get_by_label("Billing cycle").input_value() == cycles[0][0].isoformat()
     assert page.locator("#daily-detail thead th").all_inner_texts() == [
         "Usage Date",
@@ -126,17 +127,20 @@ def test_partner_admin_sorts_the_usage_view_and_drills_down(page):
     SubscriptionFactory(customer=calm, start_date=today - timedelta(days=75))
     log_in(page, tenant[Role.PARTNER_FULL_ADMIN].email)
     page.get_by_role("link", name="Usage", exact=True).click()
-    assert page.get_by_role("heading", name="Usage").is_visible()
-    page.get_by_role("link", name="Forecast billed overage").click()  # ascending
-    page.get_by_role("link", name="Forecast billed overage").click()  # descending
+    expect(page.get_by_role("heading", name="Usage")).to_be_visible()
+    page.get_by_role("link", name="Forecast billed overage").click()
+    page.wait_for_url("**sort=forecast**")
+    page.get_by_role("link", name="Forecast billed overage").click()
+    page.wait_for_url("**sort=-forecast**")
     first = page.locator("#usage-overview tbody tr").first
     assert tenant.customer.name in first.inner_text()
     assert "Standard Named Agent" in first.inner_text()
     page.get_by_label("Status").select_option("attention")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**status=attention**")
     assert "Calm Co" not in page.locator("#usage-overview").inner_text()
     page.get_by_role("link", name=f"Daily details of {tenant.customer.name}").first.click()
-    assert page.get_by_role("heading", name="Daily usage").is_visible()
+    expect(page.get_by_role("heading", name="Daily usage")).to_be_visible()
     assert tenant.customer.name in page.locator("nav[aria-label=breadcrumb]").inner_text()
     assert page.locator("#daily-detail tbody tr").count() > 0
 
