@@ -4,6 +4,8 @@ export and the API return the same rows from `daily_detail`; the usage cards and
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -440,7 +442,9 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
             cycle_start__lte=today,
             usage_date__lte=today,
         )
-        .values("customer_id", "cycle_start", "usage_type", "usage_unit")
+        # Grouped in the order of the (customer, cycle_start, usage_type) index, so the
+        # database aggregates as it scans, without sorting.
+        .values("customer_id", "cycle_start", "usage_type")
         .annotate(
             n=Count("id"),
             sum_x=Sum(x),
@@ -471,7 +475,7 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
             customer_id=row["customer_id"],
             customer_name=names[row["customer_id"]],
             usage_type=row["usage_type"],
-            usage_unit=row["usage_unit"],
+            usage_unit=rules.PORTS if row["usage_type"] == rules.IVR_PORT else rules.LICENSES,
             used=row["used"],
             commitment=row["commitment"],
             overage=row["overage"],
@@ -526,3 +530,50 @@ def alerts_of(customer: Organization, today: date) -> QuerySet:
     return OverageAlert.objects.unscoped().filter(
         customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)
     )
+
+
+# Nightly data, read all day: the overview of a partner's customers is kept in the
+# worker's memory for a short while (settings.USAGE_OVERVIEW_CACHE_SECONDS, 0 = off).
+# Who may see which customer is never cached: every request asks the database again and
+# shows only those customers; customers not in memory yet are computed then.
+_overview_memo: dict[tuple, tuple[float, dict[int, tuple[str, list[UsageOverviewRow]]]]] = {}
+_overview_lock = threading.Lock()
+OVERVIEW_MEMO_KEYS = 64
+
+
+def usage_overview_clear() -> None:
+    with _overview_lock:
+        _overview_memo.clear()
+
+
+def usage_overview_for(person, today: date) -> list[UsageOverviewRow]:
+    """`usage_overview` of every customer `person` may see, using the short-lived memory
+    of computed customers: one query (the visible customers) when they are all there."""
+    from orgs.tenancy import VIEW
+
+    customers = Organization.objects.visible_to(person, VIEW).customers()
+    seconds = getattr(settings, "USAGE_OVERVIEW_CACHE_SECONDS", 120)
+    if seconds <= 0:
+        return usage_overview(customers, today)
+    visible = dict(customers.values_list("pk", "name"))
+    key = (person.organization_id, today)
+    now = time.monotonic()
+    with _overview_lock:
+        expires, known = _overview_memo.get(key, (0.0, {}))
+        if expires <= now:
+            expires, known = now + seconds, {}
+    # A renamed customer is computed again, so names are never stale.
+    missing = [pk for pk, name in visible.items() if pk not in known or known[pk][0] != name]
+    if missing:
+        fresh: dict[int, list[UsageOverviewRow]] = {pk: [] for pk in missing}
+        ids = customers if len(missing) == len(visible) else customers.filter(pk__in=missing)
+        for row in usage_overview(ids, today):
+            fresh[row.customer_id].append(row)
+        known = {**known, **{pk: (visible[pk], rows) for pk, rows in fresh.items()}}
+        with _overview_lock:
+            if len(_overview_memo) >= OVERVIEW_MEMO_KEYS:
+                _overview_memo.clear()
+            _overview_memo[key] = (expires, known)
+    rows = [row for pk in visible for row in known[pk][1]]
+    rows.sort(key=lambda r: (r.customer_name.lower(), r.customer_id, r.usage_type))
+    return rows

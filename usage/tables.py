@@ -3,11 +3,15 @@ and its CSV/XLSX export."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
+from django_tables2.utils import OrderBy
 
 from usage import rules
 from usage.selectors import DAILY_DETAIL_COLUMNS, UsageOverviewRow
@@ -34,6 +38,7 @@ class DailyDetailTable(tables.Table):
     comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
 
     class Meta:
+        template_name = "usage/tables/daily_detail.html"
         orderable = False
         attrs = {"class": "striped", "id": "daily-detail"}
         row_attrs = {"class": _row_class, "data-usage-type": lambda record: record.usage_type}
@@ -59,6 +64,23 @@ class DailyDetailTable(tables.Table):
 
     def value_comment(self, record) -> str:
         return record.comment
+
+
+class SortedListData(TableListData):
+    """List data sorted with plain attribute keys. django-tables2 sorts a list through a
+    comparison of accessors, which took 200 ms for the 6,000 rows of 2,000 customers."""
+
+    def order_by(self, aliases):
+        keys = []
+        for alias in aliases:
+            column = self.table.columns[OrderBy(alias).bare]
+            keys += (
+                column.order_by.opposite
+                if alias[0] != column.order_by_alias[0]
+                else (column.order_by)
+            )
+        for key in reversed(keys):  # stable sorts, least significant key first
+            self.data.sort(key=attrgetter(key.bare), reverse=key.is_descending)
 
 
 STATUS_LABELS = {
@@ -87,6 +109,7 @@ class UsageOverviewTable(tables.Table):
     )
 
     class Meta:
+        template_name = "usage/tables/overview.html"
         attrs = {"class": "striped", "id": "usage-overview"}
         row_attrs = {"class": lambda record: f"status-{record.status}"}
         empty_text = _("No customer has an active subscription.")

@@ -24,7 +24,7 @@ from usage import alert_services, rules, selectors
 from usage.filters import usage_overview_filter
 from usage.forms import AlertSettingsForm, UsageOverviewFilterForm
 from usage.models import DailyUsage
-from usage.tables import DailyDetailTable, UsageOverviewTable
+from usage.tables import DailyDetailTable, SortedListData, UsageOverviewTable
 
 FORECAST_METHOD = gettext_lazy(
     "Forecast: a straight line is fitted through each usage type's daily excess over "
@@ -206,13 +206,12 @@ class UsageOverviewView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templ
 
     def get(self, request, *args, **kwargs):
         self.filter_form = UsageOverviewFilterForm(request.GET or None)
-        customers = Organization.objects.visible_to(request.user, VIEW).customers()
-        self.all_rows = selectors.usage_overview(customers, today())
+        self.all_rows = selectors.usage_overview_for(request.user, today())
         self.rows = usage_overview_filter(self.all_rows, self.filter_form)
         return super().get(request, *args, **kwargs)
 
     def get_table_data(self):
-        return self.rows
+        return SortedListData(self.rows)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

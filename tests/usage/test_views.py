@@ -156,7 +156,7 @@ def test_daily_detail_picks_a_cycle_and_marks_the_peak(client, world, clock):
     response = client.get(daily_url(world.a, cycle="2024-05-09"))
     rows = list(response.context["table"].rows)
     assert [r.get_cell_value("usage_date") for r in rows] == ["2024-06-08"]
-    assert 'class="peak ' in response.content.decode()
+    assert '<tr class="peak"' in response.content.decode()
 
 
 @pytest.mark.parametrize("export", ["csv", "xlsx"])
@@ -358,3 +358,32 @@ def test_read_only_admins_see_but_cannot_change_thresholds(client, world, role):
     assert page.status_code == 200 and "disabled" in page.content.decode()
     assert client.post(url, {"warning_percent": "50"}).status_code == 403
     assert not OverageAlertSettings.objects.exists()
+
+
+def test_overview_memory_never_outlives_visibility(
+    client, world, clock, settings, django_assert_max_num_queries
+):
+    from orgs.models import PartnerRelationship
+    from usage.selectors import usage_overview_clear
+
+    settings.USAGE_OVERVIEW_CACHE_SECONDS = 60
+    usage_overview_clear()
+    setup_usage(world.a)
+    extra = CustomerFactory(name="Extra Co", partner=world.a.partner)
+    SubscriptionFactory(customer=extra, start_date=date(2024, 3, 9))
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    try:
+        first = client.get("/usage/")
+        assert len(first.context["table"].rows) == 6
+        with django_assert_max_num_queries(4):  # session, person, visible customers
+            again = client.get("/usage/")
+        assert len(again.context["table"].rows) == 6
+        # Access withdrawn: gone at once, memory or not.
+        PartnerRelationship.objects.filter(customer=extra).delete()
+        assert "Extra Co" not in client.get("/usage/").content.decode()
+        # Renamed: computed again, not shown under the old name.
+        world.a.customer.name = "Renamed Co"
+        world.a.customer.save()
+        assert "Renamed Co" in client.get("/usage/").content.decode()
+    finally:
+        usage_overview_clear()
