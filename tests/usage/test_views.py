@@ -387,3 +387,13 @@ def test_overview_memory_never_outlives_visibility(
         assert "Renamed Co" in client.get("/usage/").content.decode()
     finally:
         usage_overview_clear()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["sort=bogus", "sort=-", "page=999", "page=abc", "status=nope", "usage_type=x&q=%00"],
+)
+def test_overview_odd_parameters_never_fail(client, world, clock, query):
+    setup_usage(world.a)
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    assert client.get(f"/usage/?{query}").status_code in (200, 404)
