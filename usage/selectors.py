@@ -79,12 +79,25 @@ def retained_subscriptions(customer: Organization, today: date) -> list[Subscrip
     )
 
 
+def within_retention(subscriptions: list[Subscription], today: date) -> list[Subscription]:
+    """`retained_subscriptions` of an already loaded list of billable subscriptions."""
+    first = retention_start(today)
+    return [s for s in subscriptions if s.end_date is None or s.end_date >= first]
+
+
 def billing_cycles(
-    customer: Organization, subscription: Subscription, today: date
+    customer: Organization,
+    subscription: Subscription,
+    today: date,
+    *,
+    subscriptions: list[Subscription] | None = None,
 ) -> list[tuple[date, date]]:
     """The customer's billing cycles during which `subscription` was active, newest first,
-    within the retention window and not after today."""
-    terms = subscription_terms(billable_subscriptions(customer))
+    within the retention window and not after today. `subscriptions`: the customer's
+    billable subscriptions when already loaded."""
+    if subscriptions is None:
+        subscriptions = list(billable_subscriptions(customer))
+    terms = subscription_terms(subscriptions)
     first = max(subscription.start_date, retention_start(today))
     last = min(subscription.end_date or today, today)
     cycles: list[tuple[date, date]] = []

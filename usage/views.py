@@ -69,7 +69,10 @@ class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, Template
 
     def get(self, request, *args, **kwargs):
         self.error = None
-        self.subscriptions = selectors.retained_subscriptions(self.customer, today())
+        self.billable = list(
+            selectors.billable_subscriptions(self.customer).select_related("order__offer")
+        )
+        self.subscriptions = selectors.within_retention(self.billable, today())
         self.subscription = None
         self.cycles: list[tuple[date, date]] = []
         self.cycle = None
@@ -92,7 +95,7 @@ class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, Template
         if not self.subscriptions:
             return None
         if raw == "":
-            terms = selectors.subscription_terms(self.subscriptions)
+            terms = selectors.subscription_terms(self.billable)
             primary = rules.primary_subscription(terms, today())
             default = next((s for s in self.subscriptions if primary and s.pk == primary.id), None)
             return default or self.subscriptions[-1]
