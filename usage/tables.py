@@ -19,10 +19,6 @@ from usage.selectors import DAILY_DETAIL_COLUMNS, UsageOverviewRow
 HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
 
 
-def _row_class(record) -> str:
-    return "peak" if record.comment == rules.OVERAGE_PEAK else ""
-
-
 class DailyDetailTable(tables.Table):
     """The reconciliation table (SPEC §5): exactly the SPEC's columns, in its order. The
     page shows types and comments in the reader's language; exports keep the SPEC's
@@ -41,7 +37,6 @@ class DailyDetailTable(tables.Table):
         template_name = "usage/tables/daily_detail.html"
         orderable = False
         attrs = {"class": "striped", "id": "daily-detail"}
-        row_attrs = {"class": _row_class, "data-usage-type": lambda record: record.usage_type}
         empty_text = _("No usage computed for this billing cycle yet.")
 
     def body_html(self) -> str:
@@ -80,15 +75,6 @@ class DailyDetailTable(tables.Table):
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rows,
         )
-
-    def render_usage_type(self, value: str) -> str:
-        return gettext(value)
-
-    def render_usage_unit(self, value: str) -> str:
-        return gettext(value)
-
-    def render_comment(self, value: str) -> str:
-        return gettext(value) if value else ""
 
     def value_usage_date(self, record) -> str:
         return record.usage_date.isoformat()
@@ -148,7 +134,6 @@ class UsageOverviewTable(tables.Table):
     class Meta:
         template_name = "usage/tables/overview.html"
         attrs = {"class": "striped", "id": "usage-overview"}
-        row_attrs = {"class": lambda record: f"status-{record.status}"}
         empty_text = _("No customer has an active subscription.")
         order_by = ("customer_name",)
 
@@ -194,32 +179,14 @@ class UsageOverviewTable(tables.Table):
             ),
         )
 
-    def render_customer_name(self, record: UsageOverviewRow) -> str:
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("customer-detail", args=[record.customer_id]),
-            record.customer_name,
-        )
-
     def value_customer_name(self, record: UsageOverviewRow) -> str:
         return record.customer_name
-
-    def render_usage_type(self, value: str) -> str:
-        return gettext(value)
 
     def value_usage_type(self, record: UsageOverviewRow) -> str:
         return record.usage_type
 
-    def render_percent(self, record: UsageOverviewRow) -> str:
-        if record.commitment == 0:
-            return "—"
-        return f"{record.percent} %"
-
     def value_percent(self, record: UsageOverviewRow) -> str:
         return "" if record.commitment == 0 else str(record.percent)
-
-    def render_status(self, value: str) -> str:
-        return format_html('<span class="status {}">{}</span>', value, STATUS_LABELS[value])
 
     def value_status(self, value: str) -> str:
         return str(STATUS_LABELS[value])
@@ -229,13 +196,3 @@ class UsageOverviewTable(tables.Table):
 
     def value_cycle(self, record: UsageOverviewRow) -> str:
         return self.render_cycle(record)
-
-    def render_daily(self, record: UsageOverviewRow) -> str:
-        url = reverse("usage-daily", args=[record.customer_id])
-        return format_html(
-            '<a href="{}?cycle={}" aria-label="{}">{}</a>',
-            url,
-            record.cycle_start.isoformat(),
-            gettext("Daily details of %(customer)s") % {"customer": record.customer_name},
-            gettext("Daily details"),
-        )
