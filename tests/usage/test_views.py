@@ -397,3 +397,24 @@ def test_overview_odd_parameters_never_fail(client, world, clock, query):
     setup_usage(world.a)
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     assert client.get(f"/usage/?{query}").status_code in (200, 404)
+
+
+def test_digital_card_shows_when_digital_usage_is_recorded(client, world, clock, monkeypatch):
+    from usage import selectors
+
+    setup_usage(world.a)
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    assert (
+        'id="digital-card"' not in client.get(f"/customers/{world.a.customer.pk}/").content.decode()
+    )
+    seen = {}
+
+    def digital(customer, start, end):
+        seen["args"] = (customer.pk, start, end)
+        return [selectors.DigitalUsage("A-CHAN-U-SMS-INTL", "SMS international", 1200, 1000)]
+
+    monkeypatch.setattr(selectors, "digital_usage_for_cycle", digital)
+    body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
+    assert seen["args"] == (world.a.customer.pk, *CYCLE)
+    assert 'id="digital-card"' in body and "A-CHAN-U-SMS-INTL" in body
+    assert "<td>1200</td><td>1000</td><td>200</td>" in body
