@@ -17,6 +17,7 @@ def navigation(request) -> dict:
     if person.role in roles.PARTNER_ROLES:
         items.append((_("Customers"), reverse("customer-list")))
         items.append((_("Orders"), reverse("order-list")))
+        items.append((_("Usage"), reverse("usage-overview")))
     else:
         items.append((_("Home"), reverse("customer-detail", args=[org_id])))
     if person.role in roles.PARTNER_ROLES:

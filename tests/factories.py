@@ -127,3 +127,26 @@ class TrialFactory(factory.django.DjangoModelFactory):
 
             for service in services if services is not None else ["contact_center"]:
                 TrialService.objects.create(trial=self, service=service)
+
+
+class DailyUsageFactory(factory.django.DjangoModelFactory):
+    """A daily-detail row written directly (the engine is not needed to test pages)."""
+
+    class Meta:
+        model = "usage.DailyUsage"
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    customer = factory.LazyAttribute(lambda row: row.subscription.customer)
+    usage_date = factory.LazyFunction(lambda: timezone.now().date())
+    cycle_start = factory.LazyAttribute(lambda row: row.usage_date.replace(day=1))
+    usage_type = "Standard Named Agent"
+    units_used = 0
+    units_commitment = 0
+    units_substituted = 0
+    units_overage = factory.LazyAttribute(
+        lambda row: max(0, row.units_used - row.units_commitment - row.units_substituted)
+    )
+    usage_unit = factory.LazyAttribute(
+        lambda row: "Ports" if row.usage_type == "IVR Port" else "Licenses"
+    )
+    comment = ""

@@ -60,3 +60,7 @@ class DailyUsage(models.Model):
     @property
     def is_overage_peak(self) -> bool:
         return self.comment == rules.OVERAGE_PEAK
+
+
+# Overage alert models live in their own module; imported here so Django finds them.
+from usage.alert_models import OverageAlert, OverageAlertSettings  # noqa: E402, F401

@@ -4,15 +4,24 @@ export and the API return the same rows from `daily_detail`; the usage cards and
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Max, QuerySet, Sum
 
 from orgs.models import Organization
 from subscriptions.models import Subscription
 from usage import rules
+from usage.forecast import (
+    DayFigures,
+    Forecast,
+    TrendSums,
+    forecast_billed_overage,
+    forecast_from_sums,
+)
 from usage.models import DailyUsage
 
 # The reconciliation table's columns: header (exactly as SPEC §5) and field.
@@ -70,12 +79,25 @@ def retained_subscriptions(customer: Organization, today: date) -> list[Subscrip
     )
 
 
+def within_retention(subscriptions: list[Subscription], today: date) -> list[Subscription]:
+    """`retained_subscriptions` of an already loaded list of billable subscriptions."""
+    first = retention_start(today)
+    return [s for s in subscriptions if s.end_date is None or s.end_date >= first]
+
+
 def billing_cycles(
-    customer: Organization, subscription: Subscription, today: date
+    customer: Organization,
+    subscription: Subscription,
+    today: date,
+    *,
+    subscriptions: list[Subscription] | None = None,
 ) -> list[tuple[date, date]]:
     """The customer's billing cycles during which `subscription` was active, newest first,
-    within the retention window and not after today."""
-    terms = subscription_terms(billable_subscriptions(customer))
+    within the retention window and not after today. `subscriptions`: the customer's
+    billable subscriptions when already loaded."""
+    if subscriptions is None:
+        subscriptions = list(billable_subscriptions(customer))
+    terms = subscription_terms(subscriptions)
     first = max(subscription.start_date, retention_start(today))
     last = min(subscription.end_date or today, today)
     cycles: list[tuple[date, date]] = []
@@ -216,3 +238,355 @@ def current_usage(customer: Organization, today: date) -> CurrentUsage:
         by_type=by_type,
         last_usage_date=last_day,
     )
+
+
+# --- Customer dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigitalUsage:
+    """Units of one digital-channel SKU in a cycle, against the units it includes."""
+
+    sku_code: str
+    sku_name: str
+    units: int
+    included_units: int
+
+    @property
+    def units_beyond_included(self) -> int:
+        return max(0, self.units - self.included_units)
+
+
+def _digital_usage_model():
+    """`usage.DigitalUsage` when the usage engine provides it, else None."""
+    from django.apps import apps
+
+    try:
+        return apps.get_model("usage", "DigitalUsage")
+    except LookupError:
+        return None
+
+
+def digital_usage_for_cycle(
+    customer: Organization, start: date, end: date
+) -> list[DigitalUsage] | None:
+    """Digital-channel units per SKU from `start` to `end` (UTC days, inclusive); None when
+    digital usage is not recorded at all (the model is not installed)."""
+    model = _digital_usage_model()
+    if model is None:
+        return None
+    manager = model._default_manager
+    records = getattr(manager, "unscoped", manager.all)()
+    figures = (
+        records.filter(
+            customer=customer,
+            occurred_at__gte=rules.day_start(start),
+            occurred_at__lt=rules.day_start(end + timedelta(days=1)),
+        )
+        .values("sku__code", "sku__name", "sku__included_units")
+        .annotate(total=Sum("units"))
+        .order_by("sku__code")
+    )
+    return [
+        DigitalUsage(
+            sku_code=row["sku__code"],
+            sku_name=row["sku__name"],
+            units=row["total"] or 0,
+            included_units=row["sku__included_units"],
+        )
+        for row in figures
+    ]
+
+
+@dataclass(frozen=True)
+class UsageDashboard:
+    """Everything the usage cards of the customer home show."""
+
+    current: CurrentUsage
+    days_by_type: dict[str, list[DailyUsage]]
+    forecasts: dict[str, Forecast]
+    digital: list[DigitalUsage] | None
+
+    @property
+    def agent_types(self) -> tuple[str, str] | None:
+        """(premium type, standard type) of the customer's agent model."""
+        model = self.current.agent_model
+        return rules.AGENT_USAGE_TYPES.get(model)
+
+
+def forecasts_of(
+    days_by_type: dict[str, list[DailyUsage]], cycle_start: date, cycle_end: date
+) -> dict[str, Forecast]:
+    return {
+        usage_type: forecast_billed_overage(
+            (
+                DayFigures(
+                    usage_date=row.usage_date,
+                    used=row.units_used,
+                    commitment=row.units_commitment,
+                    substituted=row.units_substituted,
+                    overage=row.units_overage,
+                )
+                for row in rows
+            ),
+            cycle_start=cycle_start,
+            cycle_end=cycle_end,
+        )
+        for usage_type, rows in days_by_type.items()
+    }
+
+
+def usage_dashboard(customer: Organization, today: date) -> UsageDashboard:
+    """The current cycle's figures, its days per usage type (for the charts), the
+    forecast of billed overage per type and digital usage: a constant number of queries."""
+    current = current_usage(customer, today)
+    days_by_type: dict[str, list[DailyUsage]] = {t: [] for t in current.by_type}
+    forecasts: dict[str, Forecast] = {}
+    digital = None
+    if current.cycle_start is not None:
+        for row in daily_detail(customer, start=current.cycle_start, end=current.cycle_end):
+            days_by_type.setdefault(row.usage_type, []).append(row)
+        forecasts = forecasts_of(days_by_type, current.cycle_start, current.cycle_end)
+        digital = digital_usage_for_cycle(customer, current.cycle_start, current.cycle_end)
+    return UsageDashboard(
+        current=current, days_by_type=days_by_type, forecasts=forecasts, digital=digital
+    )
+
+
+# --- Partner usage view -------------------------------------------------------------------
+
+NEAR_COMMITMENT_PERCENT = 90
+
+
+class DaysSince(Func):
+    """Whole days from the second date to the first."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def _operands(self, compiler):
+        later, earlier = (compiler.compile(e) for e in self.get_source_expressions())
+        return later[0], earlier[0], (*later[1], *earlier[1])
+
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier, params = self._operands(compiler)
+        return f"CAST(ROUND(julianday({later}) - julianday({earlier})) AS INTEGER)", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        later, earlier, params = self._operands(compiler)
+        return f"({later} - {earlier})", params
+
+
+@dataclass(frozen=True)
+class UsageOverviewRow:
+    """One customer and usage type in the partner usage view."""
+
+    customer_id: int
+    customer_name: str
+    usage_type: str
+    usage_unit: str
+    used: int
+    commitment: int
+    overage: int
+    forecast: int
+    cycle_start: date
+    cycle_end: date
+    last_usage_date: date | None
+
+    @property
+    def percent(self) -> int | None:
+        """Highest daily usage as a share of the commitment, in whole percent."""
+        if self.commitment == 0:
+            return None if self.used == 0 else 10**6
+        return self.used * 100 // self.commitment
+
+    @property
+    def status(self) -> str:
+        if self.overage > 0 or (self.commitment == 0 and self.used > 0):
+            return "over"
+        if self.commitment and self.used * 100 >= NEAR_COMMITMENT_PERCENT * self.commitment:
+            return "near"
+        return "under"
+
+
+def usage_overview(customers: QuerySet[Organization], today: date) -> list[UsageOverviewRow]:
+    """Current-cycle usage, commitment, overage so far and forecast billed overage per
+    customer and usage type, for every customer in `customers` (already scoped to the
+    person asking). Three queries whatever the number of customers: the customers, their
+    subscriptions, and one aggregate over the daily rows with the trend sums the
+    forecast needs. Customers with no active subscription today are left out."""
+    names = dict(customers.values_list("pk", "name"))
+    by_customer: dict[int, list[Subscription]] = {}
+    for subscription in (
+        Subscription.objects.unscoped()
+        .filter(customer__in=customers)
+        .exclude(status=Subscription.Status.PENDING_SETUP)
+        .only(
+            "id",
+            "customer_id",
+            "start_date",
+            "end_date",
+            "agent_model",
+            "standard_agents",
+            "premium_agents",
+            "addon_ivr_ports",
+        )
+    ):
+        by_customer.setdefault(subscription.customer_id, []).append(subscription)
+
+    cycles: dict[int, tuple[date, date, rules.Commitments, str]] = {}
+    for customer_id, subscriptions in by_customer.items():
+        terms = subscription_terms(subscriptions)
+        cycle = rules.customer_billing_cycle(terms, today)
+        primary = rules.primary_subscription(terms, today)
+        if cycle is not None and primary is not None:
+            cycles[customer_id] = (*cycle, rules.commitments_on(terms, today), primary.agent_model)
+
+    x = DaysSince(F("usage_date"), F("cycle_start"))
+    excess = ExpressionWrapper(
+        F("units_used") - F("units_commitment") - F("units_substituted"),
+        output_field=IntegerField(),
+    )
+    figures = (
+        DailyUsage.objects.unscoped()
+        .filter(
+            customer__in=customers,
+            cycle_start__gt=today - timedelta(days=32),
+            cycle_start__lte=today,
+            usage_date__lte=today,
+        )
+        # Grouped in the order of the (customer, cycle_start, usage_type) index, so the
+        # database aggregates as it scans, without sorting.
+        .values("customer_id", "cycle_start", "usage_type")
+        .annotate(
+            n=Count("id"),
+            sum_x=Sum(x),
+            sum_y=Sum(excess),
+            sum_xy=Sum(ExpressionWrapper(x * excess, output_field=IntegerField())),
+            sum_xx=Sum(ExpressionWrapper(x * x, output_field=IntegerField())),
+            last_x=Max(x),
+            used=Max("units_used"),
+            commitment=Max("units_commitment"),
+            overage=Max("units_overage"),
+            last=Max("usage_date"),
+        )
+        .order_by()
+    )
+    found: dict[tuple[int, str], UsageOverviewRow] = {}
+    for row in figures:
+        cycle = cycles.get(row["customer_id"])
+        if cycle is None or row["cycle_start"] != cycle[0]:
+            continue
+        start, end = cycle[0], cycle[1]
+        forecast = forecast_from_sums(
+            TrendSums(row["n"], row["sum_x"], row["sum_y"], row["sum_xy"], row["sum_xx"]),
+            billed_so_far=row["overage"],
+            last_x=row["last_x"],
+            cycle_last_x=(end - start).days,
+        )
+        found[(row["customer_id"], row["usage_type"])] = UsageOverviewRow(
+            customer_id=row["customer_id"],
+            customer_name=names[row["customer_id"]],
+            usage_type=row["usage_type"],
+            usage_unit=rules.PORTS if row["usage_type"] == rules.IVR_PORT else rules.LICENSES,
+            used=row["used"],
+            commitment=row["commitment"],
+            overage=row["overage"],
+            forecast=forecast.billed_forecast,
+            cycle_start=start,
+            cycle_end=end,
+            last_usage_date=row["last"],
+        )
+    rows: list[UsageOverviewRow] = []
+    for customer_id, (start, end, commitments, agent_model) in cycles.items():
+        premium_type, standard_type = rules.AGENT_USAGE_TYPES[agent_model]
+        expected = (
+            (premium_type, rules.LICENSES, commitments.premium),
+            (standard_type, rules.LICENSES, commitments.standard),
+            (
+                rules.IVR_PORT,
+                rules.PORTS,
+                rules.ivr_commitment(
+                    commitments.standard, commitments.premium, 0, 0, commitments.addon_ivr_ports
+                ),
+            ),
+        )
+        for usage_type, unit, commitment in expected:
+            row = found.get((customer_id, usage_type))
+            rows.append(
+                row
+                or UsageOverviewRow(
+                    customer_id=customer_id,
+                    customer_name=names[customer_id],
+                    usage_type=usage_type,
+                    usage_unit=unit,
+                    used=0,
+                    commitment=commitment,
+                    overage=0,
+                    forecast=0,
+                    cycle_start=start,
+                    cycle_end=end,
+                    last_usage_date=None,
+                )
+            )
+    rows.sort(key=lambda r: (r.customer_name.lower(), r.customer_id, r.usage_type))
+    return rows
+
+
+# --- Overage alerts -----------------------------------------------------------------------
+
+
+def alerts_of(customer: Organization, today: date) -> QuerySet:
+    """Every overage alert of the customer within the retention window, newest cycle first."""
+    from usage.alert_models import OverageAlert
+
+    return OverageAlert.objects.unscoped().filter(
+        customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)
+    )
+
+
+# Nightly data, read all day: the overview of a partner's customers is kept in the
+# worker's memory for a short while (settings.USAGE_OVERVIEW_CACHE_SECONDS, 0 = off).
+# Who may see which customer is never cached: every request asks the database again and
+# shows only those customers; customers not in memory yet are computed then.
+_overview_memo: dict[tuple, tuple[float, dict[int, tuple[str, list[UsageOverviewRow]]]]] = {}
+_overview_lock = threading.Lock()
+OVERVIEW_MEMO_KEYS = 64
+
+
+def usage_overview_clear() -> None:
+    with _overview_lock:
+        _overview_memo.clear()
+
+
+def usage_overview_for(person, today: date) -> list[UsageOverviewRow]:
+    """`usage_overview` of every customer `person` may see, using the short-lived memory
+    of computed customers: one query (the visible customers) when they are all there."""
+    from orgs.tenancy import VIEW
+
+    customers = Organization.objects.visible_to(person, VIEW).customers()
+    seconds = getattr(settings, "USAGE_OVERVIEW_CACHE_SECONDS", 120)
+    if seconds <= 0:
+        return usage_overview(customers, today)
+    visible = dict(customers.values_list("pk", "name"))
+    key = (person.organization_id, today)
+    now = time.monotonic()
+    with _overview_lock:
+        expires, known = _overview_memo.get(key, (0.0, {}))
+        if expires <= now:
+            expires, known = now + seconds, {}
+    # A renamed customer is computed again, so names are never stale.
+    missing = [pk for pk, name in visible.items() if pk not in known or known[pk][0] != name]
+    if missing:
+        fresh: dict[int, list[UsageOverviewRow]] = {pk: [] for pk in missing}
+        ids = customers if len(missing) == len(visible) else customers.filter(pk__in=missing)
+        for row in usage_overview(ids, today):
+            fresh[row.customer_id].append(row)
+        known = {**known, **{pk: (visible[pk], rows) for pk, rows in fresh.items()}}
+        with _overview_lock:
+            if len(_overview_memo) >= OVERVIEW_MEMO_KEYS:
+                _overview_memo.clear()
+            _overview_memo[key] = (expires, known)
+    rows = [row for pk in visible for row in known[pk][1]]
+    rows.sort(key=lambda r: (r.customer_name.lower(), r.customer_id, r.usage_type))
+    return rows

@@ -1,3 +1,19 @@
 """Pages of the usage app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from usage import views
+
+urlpatterns = [
+    path("usage/", views.UsageOverviewView.as_view(), name="usage-overview"),
+    path(
+        "customers/<int:customer_id>/usage/daily/",
+        views.DailyDetailView.as_view(),
+        name="usage-daily",
+    ),
+    path(
+        "customers/<int:customer_id>/usage/alerts/",
+        views.AlertSettingsView.as_view(),
+        name="usage-alerts",
+    ),
+]

@@ -1,0 +1,132 @@
+"""Usage selectors the pages share: the dashboard, the partner overview's aggregate (its
+trend sums held equal to the pure forecast), and digital usage."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from orgs.models import Organization
+from subscriptions.models import Subscription
+from tests.factories import CustomerFactory, DailyUsageFactory, SubscriptionFactory
+from usage import selectors
+from usage.forecast import DayFigures, forecast_billed_overage
+
+TODAY = date(2024, 6, 20)
+STANDARD, PREMIUM, IVR = "Standard Named Agent", "Premium Named Agent", "IVR Port"
+
+
+def test_overview_forecast_equals_the_pure_forecast(world):
+    rng = random.Random(7)
+    expected = {}
+    for n in range(6):
+        customer = CustomerFactory(partner=world.a.partner)
+        billing_day = 1 + 5 * n
+        subscription = SubscriptionFactory(customer=customer, start_date=date(2024, 1, billing_day))
+        cycle_start = (
+            date(2024, 6, billing_day) if billing_day <= 20 else date(2024, 5, billing_day)
+        )
+        cycle_end = (
+            date(2024, 7, billing_day) if billing_day <= 20 else date(2024, 6, billing_day)
+        ) - timedelta(days=1)
+        days = []
+        day = cycle_start
+        while day <= TODAY - timedelta(days=1):
+            used = rng.randint(5, 25)
+            substituted = rng.randint(0, 2)
+            row = DailyUsageFactory(
+                customer=customer,
+                subscription=subscription,
+                usage_date=day,
+                cycle_start=cycle_start,
+                usage_type=STANDARD,
+                units_used=used,
+                units_commitment=10,
+                units_substituted=substituted,
+            )
+            days.append(DayFigures(day, used, 10, substituted, row.units_overage))
+            day += timedelta(days=1)
+        # A row of the previous cycle is not part of the current one.
+        DailyUsageFactory(
+            customer=customer,
+            subscription=subscription,
+            usage_date=cycle_start - timedelta(days=1),
+            cycle_start=cycle_start - timedelta(days=28),
+            usage_type=STANDARD,
+            units_used=99,
+            units_commitment=10,
+        )
+        expected[customer.pk] = forecast_billed_overage(
+            days, cycle_start=cycle_start, cycle_end=cycle_end
+        )
+    customers = Organization.objects.filter(pk__in=expected)
+    rows = selectors.usage_overview(customers, TODAY)
+    standard = {r.customer_id: r for r in rows if r.usage_type == STANDARD}
+    assert set(standard) == set(expected)
+    for customer_id, forecast in expected.items():
+        assert standard[customer_id].overage == forecast.billed_so_far
+        assert standard[customer_id].forecast == forecast.billed_forecast
+    # Premium and IVR rows exist with the subscription's commitments even without usage.
+    premium = [r for r in rows if r.usage_type == PREMIUM]
+    assert len(premium) == 6 and all(r.commitment == 5 and r.used == 0 for r in premium)
+
+
+def test_overview_leaves_out_customers_without_an_active_subscription(world):
+    Subscription.objects.filter(customer=world.a.customer).update(
+        start_date=date(2024, 1, 1),
+        end_date=TODAY - timedelta(days=1),
+        status=Subscription.Status.ENDED,
+    )
+    rows = selectors.usage_overview(Organization.objects.filter(pk=world.a.customer.pk), TODAY)
+    assert rows == []
+
+
+def test_overview_status():
+    row = selectors.UsageOverviewRow(
+        customer_id=1,
+        customer_name="x",
+        usage_type=STANDARD,
+        usage_unit="Licenses",
+        used=9,
+        commitment=10,
+        overage=0,
+        forecast=0,
+        cycle_start=TODAY,
+        cycle_end=TODAY,
+        last_usage_date=None,
+    )
+    from dataclasses import replace
+
+    assert row.status == "near" and row.percent == 90
+    assert replace(row, used=8).status == "under"
+    assert replace(row, used=11, overage=1).status == "over"
+    assert replace(row, used=11, overage=0).status == "near"  # covered by substitution
+    assert replace(row, commitment=0, used=0).status == "under"
+    assert replace(row, commitment=0, used=2).status == "over"
+
+
+def test_dashboard_days_and_forecasts(world):
+    subscription = Subscription.objects.get(customer=world.a.customer)
+    subscription.start_date = date(2024, 3, 9)
+    subscription.save()
+    for i in range(3):
+        DailyUsageFactory(
+            customer=world.a.customer,
+            subscription=subscription,
+            usage_date=date(2024, 6, 9) + timedelta(days=i),
+            cycle_start=date(2024, 6, 9),
+            usage_type=IVR,
+            units_used=30 + i,
+            units_commitment=30,
+        )
+    dashboard = selectors.usage_dashboard(world.a.customer, TODAY)
+    assert dashboard.current.cycle_start == date(2024, 6, 9)
+    assert dashboard.agent_types == (PREMIUM, STANDARD)
+    assert [d.units_used for d in dashboard.days_by_type[IVR]] == [30, 31, 32]
+    # +1 a day from 0 excess at x = 0 → 29 on the cycle's last day.
+    assert dashboard.forecasts[IVR].billed_forecast == 29
+    assert dashboard.digital is None  # no usage.DigitalUsage model in this branch
+
+
+def test_digital_usage_is_none_without_the_model(world):
+    assert selectors.digital_usage_for_cycle(world.a.customer, TODAY, TODAY) is None

@@ -1,0 +1,94 @@
+"""Overage alerts: each customer's thresholds and the alerts already raised (at most one
+per threshold, usage type and billing cycle). Imported by usage/models.py."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Organization
+from orgs.tenancy import CustomerOwnedQuerySet
+from usage import alerts
+
+PERCENT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(1000)]
+
+
+class OverageAlertSettings(models.Model):
+    """A customer's alert thresholds. A customer without a row gets the defaults."""
+
+    customer = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="overage_alert_settings"
+    )
+    enabled = models.BooleanField(_("send overage alerts"), default=True)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("first threshold (% of commitment)"),
+        default=90,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+        help_text=_("Leave empty for no alert at this threshold."),
+    )
+    limit_percent = models.PositiveSmallIntegerField(
+        _("second threshold (% of commitment)"),
+        default=100,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+        help_text=_("Leave empty for no alert at this threshold."),
+    )
+    on_overage = models.BooleanField(_("alert on any overage"), default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("overage alert settings")
+        verbose_name_plural = _("overage alert settings")
+
+    def __str__(self) -> str:
+        return f"Overage alerts of {self.customer_id}"
+
+    @property
+    def percents(self) -> list[int]:
+        return [p for p in (self.warning_percent, self.limit_percent) if p]
+
+
+class OverageAlert(models.Model):
+    """One threshold reached by one usage type in one billing cycle of a customer."""
+
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    cycle_start = models.DateField(_("billing cycle start"))
+    cycle_end = models.DateField(_("billing cycle end"))
+    usage_type = models.CharField(_("usage type"), max_length=32)
+    # A percentage of the commitment ("90") or "overage".
+    threshold = models.CharField(_("threshold"), max_length=16)
+    usage_date = models.DateField(_("usage date"))
+    units_used = models.PositiveIntegerField(_("units used"))
+    units_commitment = models.PositiveIntegerField(_("units commitment"))
+    units_overage = models.PositiveIntegerField(_("units overage"))
+    recipients = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-cycle_start", "usage_date", "usage_type", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "cycle_start", "usage_type", "threshold"],
+                name="one_alert_per_threshold_type_and_cycle",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.usage_date} {self.usage_type} {self.threshold_label}"
+
+    @property
+    def is_overage(self) -> bool:
+        return self.threshold == alerts.ANY_OVERAGE
+
+    @property
+    def threshold_label(self) -> str:
+        if self.is_overage:
+            return str(_("Any overage"))
+        return str(_("%(percent)s %% of commitment") % {"percent": self.threshold})

@@ -1,0 +1,38 @@
+"""Forms of the usage pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from usage import rules
+from usage.alert_models import OverageAlertSettings
+
+
+class UsageOverviewFilterForm(forms.Form):
+    """The partner usage view's filters (GET)."""
+
+    ATTENTION = "attention"
+    OVER = "over"
+
+    q = forms.CharField(label=_("Customer"), required=False)
+    usage_type = forms.ChoiceField(
+        label=_("Usage type"),
+        required=False,
+        choices=[("", _("All usage types")), *((t, _(t)) for t in rules.USAGE_TYPES)],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            (ATTENTION, _("Over or near commitment (≥ 90 %)")),
+            (OVER, _("Over commitment")),
+        ],
+    )
+
+
+class AlertSettingsForm(forms.ModelForm):
+    class Meta:
+        model = OverageAlertSettings
+        fields = ["enabled", "warning_percent", "limit_percent", "on_overage"]

@@ -1,0 +1,198 @@
+"""django-tables2 tables of the usage pages: each defines its columns once for the page
+and its CSV/XLSX export."""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
+from django_tables2.utils import OrderBy
+
+from usage import rules
+from usage.selectors import DAILY_DETAIL_COLUMNS, UsageOverviewRow
+
+HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
+
+
+class DailyDetailTable(tables.Table):
+    """The reconciliation table (SPEC §5): exactly the SPEC's columns, in its order. The
+    page shows types and comments in the reader's language; exports keep the SPEC's
+    English names so that files compare across languages."""
+
+    usage_date = tables.DateColumn(verbose_name=HEADERS["usage_date"], format="Y-m-d")
+    usage_type = tables.Column(verbose_name=HEADERS["usage_type"])
+    units_used = tables.Column(verbose_name=HEADERS["units_used"])
+    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"])
+    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"])
+    units_overage = tables.Column(verbose_name=HEADERS["units_overage"])
+    usage_unit = tables.Column(verbose_name=HEADERS["usage_unit"])
+    comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
+
+    class Meta:
+        template_name = "usage/tables/daily_detail.html"
+        orderable = False
+        attrs = {"class": "striped", "id": "daily-detail"}
+        empty_text = _("No usage computed for this billing cycle yet.")
+
+    def body_html(self) -> str:
+        """The rows, written straight from the records: a cycle has up to 93 rows, and
+        per-cell rendering through django-tables2 templates cost more than the rest of the
+        page. tests/browser/test_usage.py holds these rows equal to the CSV export's."""
+        words: dict[str, str] = {}
+
+        def word(value: str) -> str:
+            if value not in words:
+                words[value] = gettext(value) if value else ""
+            return words[value]
+
+        rows = [
+            (
+                "peak" if r.comment == rules.OVERAGE_PEAK else "",
+                r.usage_type,
+                r.usage_date.isoformat(),
+                word(r.usage_type),
+                r.units_used,
+                r.units_commitment,
+                r.units_substituted,
+                r.units_overage,
+                word(r.usage_unit),
+                word(r.comment),
+            )
+            for r in (row.record for row in self.rows)
+        ]
+        if not rows:
+            return format_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
+            )
+        return format_html_join(
+            "\n",
+            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            rows,
+        )
+
+    def value_usage_date(self, record) -> str:
+        return record.usage_date.isoformat()
+
+    def value_usage_type(self, record) -> str:
+        return record.usage_type
+
+    def value_usage_unit(self, record) -> str:
+        return record.usage_unit
+
+    def value_comment(self, record) -> str:
+        return record.comment
+
+
+class SortedListData(TableListData):
+    """List data sorted with plain attribute keys. django-tables2 sorts a list through a
+    comparison of accessors, which took 200 ms for the 6,000 rows of 2,000 customers."""
+
+    def order_by(self, aliases):
+        keys = []
+        for alias in aliases:
+            column = self.table.columns[OrderBy(alias).bare]
+            keys += (
+                column.order_by.opposite
+                if alias[0] != column.order_by_alias[0]
+                else (column.order_by)
+            )
+        for key in reversed(keys):  # stable sorts, least significant key first
+            self.data.sort(key=attrgetter(key.bare), reverse=key.is_descending)
+
+
+STATUS_LABELS = {
+    "over": _("Over commitment"),
+    "near": _("Near commitment"),
+    "under": _("Within commitment"),
+}
+
+
+class UsageOverviewTable(tables.Table):
+    """The partner usage view: one row per customer and usage type."""
+
+    customer_name = tables.Column(verbose_name=_("Customer"))
+    usage_type = tables.Column(verbose_name=_("Usage Type"))
+    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
+    commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
+    percent = tables.Column(verbose_name=_("% of commitment"), attrs={"td": {"class": "num"}})
+    overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
+    forecast = tables.Column(
+        verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
+    )
+    status = tables.Column(verbose_name=_("Status"))
+    cycle = tables.Column(verbose_name=_("Billing cycle"), empty_values=(), orderable=False)
+    daily = tables.Column(
+        verbose_name="", empty_values=(), orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        template_name = "usage/tables/overview.html"
+        attrs = {"class": "striped", "id": "usage-overview"}
+        empty_text = _("No customer has an active subscription.")
+        order_by = ("customer_name",)
+
+    def body_html(self) -> str:
+        """The page's rows, written straight from the records (much cheaper than
+        django-tables2's per-cell rendering)."""
+        records = [row.record for row in self.paginated_rows]
+        if not records:
+            return format_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
+            )
+        customer_url = reverse("customer-detail", args=[0]).replace("/0/", "/{}/")
+        daily_url = reverse("usage-daily", args=[0]).replace("/0/", "/{}/")
+        label = gettext("Daily details of %(customer)s")
+        daily = gettext("Daily details")
+        return format_html_join(
+            "\n",
+            '<tr class="status-{}"><td><a href="{}">{}</a></td><td>{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td>'
+            '<td><span class="status {}">{}</span></td><td class="nowrap">{}</td>'
+            '<td><a href="{}?cycle={}" aria-label="{}">{}</a></td></tr>',
+            (
+                (
+                    r.status,
+                    customer_url.format(r.customer_id),
+                    r.customer_name,
+                    gettext(r.usage_type),
+                    r.used,
+                    r.commitment,
+                    f"{r.percent} %" if r.commitment else "—",
+                    r.overage,
+                    r.forecast,
+                    r.status,
+                    STATUS_LABELS[r.status],
+                    self.render_cycle(r),
+                    daily_url.format(r.customer_id),
+                    r.cycle_start.isoformat(),
+                    label % {"customer": r.customer_name},
+                    daily,
+                )
+                for r in records
+            ),
+        )
+
+    def value_customer_name(self, record: UsageOverviewRow) -> str:
+        return record.customer_name
+
+    def value_usage_type(self, record: UsageOverviewRow) -> str:
+        return record.usage_type
+
+    def value_percent(self, record: UsageOverviewRow) -> str:
+        return "" if record.commitment == 0 else str(record.percent)
+
+    def value_status(self, value: str) -> str:
+        return str(STATUS_LABELS[value])
+
+    def render_cycle(self, record: UsageOverviewRow) -> str:
+        return f"{record.cycle_start:%Y-%m-%d} – {record.cycle_end:%Y-%m-%d}"
+
+    def value_cycle(self, record: UsageOverviewRow) -> str:
+        return self.render_cycle(record)
