@@ -145,7 +145,8 @@ def compute_day(customer_ids: Sequence[int], day: date) -> ComputeResult:
         DirtyDay.objects.unscoped().filter(
             customer_id__in=ids, usage_date=day, marked_at__lte=started - DIRTY_MARGIN
         ).delete()
-    return ComputeResult(days=1, rows=len(rows), skipped=skipped)
+    written = sum(1 for _c, _row, pk in rows if pk is None)
+    return ComputeResult(days=1, rows=written, skipped=skipped)
 
 
 def dirty_work(limit: int = 5000) -> dict[date, list[int]]:
