@@ -59,8 +59,7 @@ class Command(BaseCommand):
                     bar.update()
                 day += timedelta(days=1)
         self.stdout.write(
-            f"Computed {n_days} day(s) for {len(ids)} customer(s): "
-            f"{total.rows} rows."
+            f"Computed {n_days} day(s) for {len(ids)} customer(s): {total.rows} rows."
         )
         if total.skipped:
             self.stdout.write(
