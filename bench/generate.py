@@ -44,7 +44,17 @@ def create_database() -> None:
     ).stdout.strip()
     if exists:
         subprocess.run(
-            ["dropdb", "-h", url.hostname, "-p", str(url.port), "-U", url.username, name],
+            [
+                "dropdb",
+                "--force",
+                "-h",
+                url.hostname,
+                "-p",
+                str(url.port),
+                "-U",
+                url.username,
+                name,
+            ],
             check=True,
         )
     subprocess.run(

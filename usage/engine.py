@@ -213,7 +213,11 @@ def _moment(day: date) -> datetime:
 def _sessions(
     model, columns: str, start_column: str, end_column: str, customer_ids, since, until
 ) -> list[tuple]:
-    """Rows of sessions overlapping [since, until) of the given customers."""
+    """Rows of sessions overlapping [since, until) of the given customers.
+
+    A session overlapping it started at most a day before `since` unless it is flagged
+    multi-day; only those few are looked for further back (up to the longest accepted).
+    """
     if not customer_ids:
         return []
     table = model._meta.db_table
@@ -223,12 +227,26 @@ def _sessions(
     else:
         customers = f"customer_id IN ({', '.join(['%s'] * len(customer_ids))})"
         params = list(customer_ids)
+    overlap = f"{start_column} >= %s AND {start_column} < %s AND {end_column} > %s"
     sql = (
-        f"SELECT {columns} FROM {table} WHERE {customers} "  # noqa: S608
-        f"AND {start_column} >= %s AND {start_column} < %s AND {end_column} > %s"
+        f"SELECT {columns} FROM {table} WHERE {customers} AND {overlap} "  # noqa: S608
+        f"UNION ALL SELECT {columns} FROM {table} WHERE {customers} AND multi_day AND {overlap}"
     )
+    day_back = since - timedelta(days=1)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, adapt(since - MAX_SESSION), adapt(until), adapt(since)])
+        cursor.execute(
+            sql,
+            [
+                *params,
+                adapt(day_back),
+                adapt(until),
+                adapt(since),
+                *params,
+                adapt(since - MAX_SESSION),
+                adapt(min(day_back, until)),
+                adapt(since),
+            ],
+        )
         return cursor.fetchall()
 
 

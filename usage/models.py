@@ -76,6 +76,8 @@ class AgentSession(models.Model):
     premium = models.BooleanField(_("premium licence"))
     login_at = models.DateTimeField(_("login at"))
     logout_at = models.DateTimeField(_("logout at"))
+    # Lasts over a day: the engine looks further back only for these (see engine._sessions).
+    multi_day = models.BooleanField(default=False, db_default=False)
     received_at = models.DateTimeField(default=timezone.now)
 
     objects = CustomerOwnedQuerySet.as_manager()
@@ -84,8 +86,16 @@ class AgentSession(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "session_id"], name="agent_session_once"),
         ]
-        # Overlap queries bound login_at from both sides (sessions last at most 7 days).
-        indexes = [models.Index(fields=["customer", "login_at"], name="agent_session_login")]
+        # Overlap queries bound login_at from both sides: a day back for every session, 7
+        # days back (the longest session accepted) only for the few multi-day ones.
+        indexes = [
+            models.Index(fields=["customer", "login_at", "logout_at"], name="agent_session_login"),
+            models.Index(
+                fields=["customer", "login_at"],
+                condition=Q(multi_day=True),
+                name="agent_session_multi_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.session_id
@@ -100,6 +110,7 @@ class IvrSession(models.Model):
     session_id = models.CharField(_("session id"), max_length=64)
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"))
+    multi_day = models.BooleanField(default=False, db_default=False)
     received_at = models.DateTimeField(default=timezone.now)
 
     objects = CustomerOwnedQuerySet.as_manager()
@@ -108,7 +119,14 @@ class IvrSession(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "session_id"], name="ivr_session_once"),
         ]
-        indexes = [models.Index(fields=["customer", "started_at"], name="ivr_session_start")]
+        indexes = [
+            models.Index(fields=["customer", "started_at", "ended_at"], name="ivr_session_start"),
+            models.Index(
+                fields=["customer", "started_at"],
+                condition=Q(multi_day=True),
+                name="ivr_session_multi_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.session_id

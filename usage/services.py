@@ -25,6 +25,7 @@ from usage.models import AgentSession, DigitalUsage, DirtyDay, IvrSession, Named
 
 MAX_BATCH = 1000
 MAX_SESSION = timedelta(days=7)
+ONE_DAY = timedelta(days=1)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_ID_LENGTH = 64
 LICENSES = {"standard": False, "premium": True}
@@ -310,8 +311,8 @@ def agent_sessions_ingest(
         accepted = _insert(
             AgentSession,
             customer,
-            ["session_id", "agent_id", "premium", "login_at", "logout_at"],
-            new,
+            ["session_id", "agent_id", "premium", "login_at", "logout_at", "multi_day"],
+            [(*row, row[4] - row[3] > ONE_DAY) for row in new],
         )
         _mark_dirty(customer, spans, terms, today=today, named=named)
     return IngestResult(accepted=accepted, duplicates=len(records) - accepted)
@@ -345,7 +346,12 @@ def ivr_sessions_ingest(
         )
         errors.raise_if_any()
         new = [row for key, row in by_id.items() if key not in known]
-        accepted = _insert(IvrSession, customer, ["session_id", "started_at", "ended_at"], new)
+        accepted = _insert(
+            IvrSession,
+            customer,
+            ["session_id", "started_at", "ended_at", "multi_day"],
+            [(*row, row[2] - row[1] > ONE_DAY) for row in new],
+        )
         spans = [_days_touched(row[1], row[2]) for row in new]
         _mark_dirty(customer, spans, terms, today=now.date(), named=False)
     return IngestResult(accepted=accepted, duplicates=len(records) - accepted)

@@ -139,6 +139,7 @@ def store(customer, agents, ivrs, offset: int = 0):
             premium=s.premium,
             login_at=s.login_at,
             logout_at=s.logout_at,
+            multi_day=s.logout_at - s.login_at > timedelta(days=1),
         )
         for i, s in enumerate(agents)
     )
@@ -148,6 +149,7 @@ def store(customer, agents, ivrs, offset: int = 0):
             session_id=f"i{offset + i}",
             started_at=s.started_at,
             ended_at=s.ended_at,
+            multi_day=s.ended_at - s.started_at > timedelta(days=1),
         )
         for i, s in enumerate(ivrs)
     )
