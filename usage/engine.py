@@ -130,13 +130,6 @@ def compute_day(customer_ids: Sequence[int], day: date) -> ComputeResult:
     with transaction.atomic():
         taken = locks.try_customers(list(customer_ids))
         skipped = set(customer_ids) - taken
-        if skipped:
-            DirtyDay.objects.unscoped().bulk_create(
-                [DirtyDay(customer_id=c, usage_date=day, marked_at=started) for c in skipped],
-                update_conflicts=True,
-                unique_fields=["customer", "usage_date"],
-                update_fields=["marked_at"],
-            )
         ids = sorted(taken)
         plan = _plan(ids, day)
         rows = _rows(plan, day) if plan else []
@@ -145,6 +138,14 @@ def compute_day(customer_ids: Sequence[int], day: date) -> ComputeResult:
         DirtyDay.objects.unscoped().filter(
             customer_id__in=ids, usage_date=day, marked_at__lte=started - DIRTY_MARGIN
         ).delete()
+    if skipped:
+        # After our commit, holding no lock: the run that holds these cannot wait on us.
+        DirtyDay.objects.unscoped().bulk_create(
+            [DirtyDay(customer_id=c, usage_date=day, marked_at=started) for c in skipped],
+            update_conflicts=True,
+            unique_fields=["customer", "usage_date"],
+            update_fields=["marked_at"],
+        )
     written = sum(1 for _c, _row, pk in rows if pk is None)
     return ComputeResult(days=1, rows=written, skipped=skipped)
 
