@@ -89,7 +89,12 @@ def nightly() -> None:
     _first, last = data_days()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM usage_dailyusage WHERE usage_date = %s", [last])
-        cursor.execute("SELECT count(*) FROM usage_namedcyclestate WHERE through >= %s", [last])
+        # Undo a previous run of this night, so the run below is a real night's work.
+        cursor.execute("DELETE FROM usage_namedagentfirstday WHERE first_seen >= %s", [last])
+        cursor.execute(
+            "UPDATE usage_namedagentfirstday SET first_premium = NULL WHERE first_premium >= %s",
+            [last],
+        )
         cursor.execute(
             "UPDATE usage_namedcyclestate SET through = %s WHERE through >= %s",
             [last - timedelta(days=1), last],
@@ -163,26 +168,41 @@ def _batches(client: int, n_batches: int, customers: list[int], run: str) -> lis
     return batches
 
 
-def _client(client, token, batches, start_at, deadline, results) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+def _client(client, token, batches, start_at, deadline, results, connections) -> None:
+    """One client process: `connections` keep-alive connections posting in parallel."""
+    import threading
+
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    totals = []
+
+    def post(share) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        accepted = posted = 0
+        for path, body in share:
+            if time.time() > deadline:
+                break
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = json.loads(response.read())
+            if response.status not in (200, 201):
+                raise SystemExit(f"{response.status}: {payload}")
+            accepted += payload["accepted"]
+            posted += 1
+        totals.append((accepted, posted))
+
+    threads = [
+        threading.Thread(target=post, args=(batches[k::connections],)) for k in range(connections)
+    ]
     while time.time() < start_at:
         time.sleep(0.001)
-    accepted = posted = 0
-    for path, body in batches:
-        if time.time() > deadline:
-            break
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        payload = json.loads(response.read())
-        if response.status not in (200, 201):
-            raise SystemExit(f"{response.status}: {payload}")
-        accepted += payload["accepted"]
-        posted += 1
-    results.put((client, accepted, posted, time.time()))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((client, sum(t[0] for t in totals), sum(t[1] for t in totals), time.time()))
 
 
-def ingest(batches_per_client: int, workers: int, seconds: int) -> None:
+def ingest(batches_per_client: int, workers: int, seconds: int, connections: int) -> None:
     setup_django()
     from rest_framework.authtoken.models import Token
 
@@ -223,7 +243,8 @@ def ingest(batches_per_client: int, workers: int, seconds: int) -> None:
         start_at = time.time() + 1.0
         clients = [
             multiprocessing.Process(
-                target=_client, args=(c, token, prepared[c], start_at, start_at + seconds, results)
+                target=_client,
+                args=(c, token, prepared[c], start_at, start_at + seconds, results, connections),
             )
             for c in range(2)
         ]
@@ -244,6 +265,7 @@ def ingest(batches_per_client: int, workers: int, seconds: int) -> None:
                 "phase": "ingest",
                 "gunicorn_workers": workers,
                 "clients": 2,
+                "connections_per_client": connections,
                 "batches": batches,
                 "events": accepted,
                 "seconds": round(elapsed, 2),
@@ -260,6 +282,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=100, help="per client (ingest)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (ingest)")
     parser.add_argument("--seconds", type=int, default=120, help="time bound (ingest)")
+    parser.add_argument("--connections", type=int, default=4, help="per client (ingest)")
     parser.add_argument("--days", type=int, default=30, help="backfill length")
     args = parser.parse_args()
     if args.phase == "all":
@@ -282,7 +305,7 @@ def main() -> None:
                 cwd=os.path.dirname(__file__),
             )
     elif args.phase == "ingest":
-        ingest(args.batches, args.workers, args.seconds)
+        ingest(args.batches, args.workers, args.seconds, args.connections)
     elif args.phase == "backfill":
         backfill(args.days)
     else:

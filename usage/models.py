@@ -70,7 +70,10 @@ class DailyUsage(models.Model):
 
 
 class AgentSession(models.Model):
-    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The unique (customer, id) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     session_id = models.CharField(_("session id"), max_length=64)
     agent_id = models.CharField(_("agent id"), max_length=64)
     premium = models.BooleanField(_("premium licence"))
@@ -106,7 +109,10 @@ class AgentSession(models.Model):
 
 
 class IvrSession(models.Model):
-    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The unique (customer, id) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     session_id = models.CharField(_("session id"), max_length=64)
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"))
@@ -133,7 +139,10 @@ class IvrSession(models.Model):
 
 
 class DigitalUsage(models.Model):
-    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # The unique (customer, id) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     record_id = models.CharField(_("record id"), max_length=64)
     sku = models.CharField(_("SKU"), max_length=40)
     units = models.PositiveIntegerField(_("units"))
