@@ -35,7 +35,11 @@ def data_days():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT min(login_at)::date, max(login_at)::date FROM usage_agentsession")
+        # The generated days (the ingest phase's events are removed when it ends).
+        cursor.execute(
+            "SELECT min(login_at)::date, max(login_at)::date FROM usage_agentsession "
+            "WHERE session_id ~ '^[0-9]'"
+        )
         return cursor.fetchone()
 
 
@@ -88,7 +92,7 @@ def nightly() -> None:
 
     _first, last = data_days()
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM usage_dailyusage WHERE usage_date = %s", [last])
+        cursor.execute("DELETE FROM usage_dailyusage WHERE usage_date >= %s", [last])
         # Undo a previous run of this night, so the run below is a real night's work.
         cursor.execute("DELETE FROM usage_namedagentfirstday WHERE first_seen >= %s", [last])
         cursor.execute(
@@ -204,6 +208,7 @@ def _client(client, token, batches, start_at, deadline, results, connections) ->
 
 def ingest(batches_per_client: int, workers: int, seconds: int, connections: int) -> None:
     setup_django()
+    from django.db import connection
     from rest_framework.authtoken.models import Token
 
     from orgs.models import Organization
@@ -256,6 +261,9 @@ def ingest(batches_per_client: int, workers: int, seconds: int, connections: int
     finally:
         server.terminate()
         server.wait(timeout=30)
+    with connection.cursor() as cursor:  # leave the loaded days as generated
+        for table in ("usage_agentsession", "usage_ivrsession"):
+            cursor.execute(f"DELETE FROM {table} WHERE session_id LIKE %s", [f"{run}-%"])
     accepted = sum(r[1] for r in finished)
     batches = sum(r[2] for r in finished)
     elapsed = max(r[3] for r in finished) - start_at

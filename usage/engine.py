@@ -283,14 +283,23 @@ def _agent_arrays(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0, dtype=object), np.zeros(0, dtype=bool), empty, empty
-    customers, agents, premium, login, logout = zip(*rows, strict=True)
+    table = np.array(rows, dtype=object)
     return (
-        np.asarray(customers, dtype=np.int64),
-        np.asarray(agents, dtype=object),
-        np.asarray(premium, dtype=bool),
-        np.asarray(login, dtype=np.int64),
-        np.asarray(logout, dtype=np.int64),
+        table[:, 0].astype(np.int64),
+        table[:, 1],
+        table[:, 2].astype(bool),
+        table[:, 3].astype(np.int64),
+        table[:, 4].astype(np.int64),
     )
+
+
+def _agent_indexes(agents: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Agent ids as small integers (and the ids in index order)."""
+    index: dict[str, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(agent, len(index)) for agent in agents), dtype=np.int64, count=len(agents)
+    )
+    return list(index), codes
 
 
 AGENT_COLUMNS = "customer_id, agent_id, premium, {login}, {logout}"
@@ -307,7 +316,7 @@ def _concurrent_used(ids: list[int], day: date) -> tuple[np.ndarray, np.ndarray]
     customers, agents, premium, login, logout = _agent_sessions(
         ids, _moment(day) - LOOKBACK, _moment(day + DAY)
     )
-    _unique, agent_idx = np.unique(agents.astype(str), return_inverse=True)
+    _names, agent_idx = _agent_indexes(agents)
     standard, premium_used = engine_core.concurrent_agents_by_day(
         _index_of(ids)(customers),
         agent_idx,
@@ -378,9 +387,7 @@ def _named_used(ids: list[int], day: date, plan: dict[int, _CustomerDay]):
     logout = np.concatenate([p[4] for p in parts]) if parts else np.zeros(0, np.int64)
 
     stored_agents = np.asarray([row[2] for row in stored], dtype=object)
-    names, agent_idx = np.unique(
-        np.concatenate([agents, stored_agents]).astype(str), return_inverse=True
-    )
+    names, agent_idx = _agent_indexes(np.concatenate([agents, stored_agents]))
     session_agents, stored_agent_idx = agent_idx[: len(agents)], agent_idx[len(agents) :]
     index = _index_of(ids)
     n = len(ids)
