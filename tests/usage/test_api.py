@@ -370,3 +370,30 @@ def test_current_usage(api, world):
         "IVR Port",
     }
     assert body["digital"] == []
+
+
+def test_usage_endpoints_are_in_the_openapi_schema(api, world):
+    api.force_authenticate(world.a[Role.PARTNER_FULL_ADMIN])
+    schema = api.get("/api/v1/schema/?format=json").json()
+    paths = schema["paths"]
+    for suffix in (
+        "agent-sessions/",
+        "ivr-sessions/",
+        "digital-usage/",
+        "usage/daily/",
+        "usage/current/",
+    ):
+        assert f"/api/v1/customers/{{customer_id}}/{suffix}" in paths
+    daily = paths["/api/v1/customers/{customer_id}/usage/daily/"]["get"]
+    assert {p["name"] for p in daily["parameters"]} >= {"from", "to", "subscription", "format"}
+
+
+def test_current_usage_queries_do_not_grow_with_rows(api, world, django_assert_max_num_queries):
+    customer = world.a.customer
+    engine.compute_days([customer.pk], date(2024, 6, 11), date(2024, 6, 12))
+    api.force_authenticate(world.a[Role.CUSTOMER_FULL_ADMIN])
+    with django_assert_max_num_queries(10):
+        api.get(f"/api/v1/customers/{customer.pk}/usage/current/")
+    engine.compute_days([customer.pk], date(2024, 6, 13), date(2024, 6, 19))
+    with django_assert_max_num_queries(10):
+        assert api.get(f"/api/v1/customers/{customer.pk}/usage/current/").status_code == 200
