@@ -46,5 +46,6 @@ def recompute_dirty_days(limit: int = 5000) -> int:
     """
     work = engine.dirty_work(limit)
     for day, customer_ids in sorted(work.items()):
-        engine.compute_day(customer_ids, day)
+        for part in chunks(customer_ids):
+            engine.compute_day(part, day)
     return sum(len(ids) for ids in work.values())
