@@ -212,7 +212,14 @@ def _moment(day: date) -> datetime:
 
 
 def _sessions(
-    model, columns: str, start_column: str, end_column: str, customer_ids, since, until
+    model,
+    columns: str,
+    start_column: str,
+    end_column: str,
+    customer_ids,
+    since,
+    until,
+    outer: tuple[str, list] | None = None,
 ) -> list[tuple]:
     """Rows of sessions overlapping [since, until) of the given customers.
 
@@ -233,11 +240,16 @@ def _sessions(
         f"SELECT {columns} FROM {table} WHERE {customers} AND {overlap} "  # noqa: S608
         f"UNION ALL SELECT {columns} FROM {table} WHERE {customers} AND multi_day AND {overlap}"
     )
+    outer_params: list = []
+    if outer is not None:
+        sql = outer[0].format(sessions=sql)
+        outer_params = outer[1]
     day_back = since - timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             [
+                *outer_params,
                 *params,
                 adapt(day_back),
                 adapt(until),
@@ -372,33 +384,28 @@ def _named_used(ids: list[int], day: date, plan: dict[int, _CustomerDay]):
     )
     stored = [row for row in stored if cycles[row[0]] == row[1]]
 
-    # Sessions since each cycle's `through`, one query per distinct starting day.
+    # First days from the sessions since each cycle's `through`, one query per distinct
+    # starting day. Clamping a first day to `since` rather than to the cycle start is
+    # the same after merging: a session begun before `since` is already stored.
     by_since: dict[date, list[int]] = defaultdict(list)
     for c, since in since_by_customer.items():
         by_since[since].append(c)
-    parts = [
-        _agent_sessions(sorted(group), _moment(since), _moment(day + DAY))
-        for since, group in by_since.items()
-    ]
+    parts = [_new_first_days(sorted(group), since, day) for since, group in by_since.items()]
     customers = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     agents = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, object)
-    premium = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, bool)
-    login = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int64)
-    logout = np.concatenate([p[4] for p in parts]) if parts else np.zeros(0, np.int64)
+    first_seen = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
+    first_premium = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, np.int64)
 
     stored_agents = np.asarray([row[2] for row in stored], dtype=object)
     names, agent_idx = _agent_indexes(np.concatenate([agents, stored_agents]))
     session_agents, stored_agent_idx = agent_idx[: len(agents)], agent_idx[len(agents) :]
     index = _index_of(ids)
     n = len(ids)
-    new_days = engine_core.named_agent_first_days(
-        index(customers),
-        session_agents,
-        premium,
-        login,
-        logout,
-        cycle_start=_epoch_days(cycles[c] for c in ids),
-        until=np.full(n, epoch_midnight(day), dtype=np.int64),
+    new_days = engine_core.NamedAgentFirstDays(
+        customer=index(customers),
+        agent=np.asarray(session_agents, dtype=np.int64),
+        first_seen=first_seen,
+        first_premium=first_premium,
     )
     old_days = engine_core.NamedAgentFirstDays(
         customer=index([row[0] for row in stored]),
@@ -421,6 +428,63 @@ def _named_used(ids: list[int], day: date, plan: dict[int, _CustomerDay]):
         update_fields=["through"],
     )
     return standard[:, 0], premium_used[:, 0]
+
+
+def _new_first_days(ids: list[int], since: date, day: date):
+    """(customer ids, agent ids, first seen, first premium) of the agents with a session
+    overlapping since..day, first days clamped to `since` (epoch midnights; NEVER for
+    never premium). PostgreSQL groups them, so one row per agent crosses the wire."""
+    if connection.vendor == "postgresql":
+        first_day = f"GREATEST(login - mod(login, {engine_core.SECONDS_PER_DAY}), %s)"
+        outer = (
+            f"SELECT customer_id, agent_id, MIN({first_day}), "  # noqa: S608
+            f"MIN(CASE WHEN premium THEN {first_day} END) "
+            "FROM ({sessions}) AS s(customer_id, agent_id, premium, login, logout) "
+            "WHERE logout > login GROUP BY customer_id, agent_id"
+        )
+        since_epoch = epoch_midnight(since)
+        columns = AGENT_COLUMNS.format(login=_epoch("login_at"), logout=_epoch("logout_at"))
+        rows = _sessions(
+            AgentSession,
+            columns,
+            "login_at",
+            "logout_at",
+            ids,
+            _moment(since),
+            _moment(day + DAY),
+            outer=(outer, [since_epoch, since_epoch]),
+        )
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(0, dtype=object), empty, empty
+        table = np.array(rows, dtype=object)
+        premium = table[:, 3]
+        return (
+            table[:, 0].astype(np.int64),
+            table[:, 1],
+            table[:, 2].astype(np.int64),
+            np.where(premium == None, engine_core.NEVER, premium).astype(np.int64),  # noqa: E711
+        )
+    customers, agents, premium, login, logout = _agent_sessions(
+        ids, _moment(since), _moment(day + DAY)
+    )
+    names, agent_idx = _agent_indexes(agents)
+    index = _index_of(ids)
+    first = engine_core.named_agent_first_days(
+        index(customers),
+        agent_idx,
+        premium,
+        login,
+        logout,
+        cycle_start=np.full(len(ids), epoch_midnight(since), dtype=np.int64),
+        until=np.full(len(ids), epoch_midnight(day), dtype=np.int64),
+    )
+    return (
+        np.asarray(ids, dtype=np.int64)[first.customer],
+        np.asarray(names, dtype=object)[first.agent] if len(names) else np.zeros(0, object),
+        first.first_seen,
+        first.first_premium,
+    )
 
 
 def _store_first_days(ids, cycles, names, old, merged, incremental: set[int]) -> None:
