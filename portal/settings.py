@@ -163,7 +163,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=35),
         "options": {"expires": 50 * 60},
     },
+    # Usage (SPEC §5): yesterday's daily usage, fanned out per chunk of customers.
+    "usage-compute-yesterday": {
+        "task": "usage.tasks.compute_yesterday",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Days that late events touched.
+    "usage-recompute-dirty-days": {
+        "task": "usage.tasks.recompute_dirty_days",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
 }
+# Customers per nightly usage task; a worker holds this many advisory locks at once.
+USAGE_CHUNK_SIZE = env.int("USAGE_CHUNK_SIZE", default=250)
+# Test hook only: seconds a computation sleeps after committing each day (kill tests).
+USAGE_TEST_PAUSE_AFTER_DAY = env.float("USAGE_TEST_PAUSE_AFTER_DAY", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

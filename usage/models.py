@@ -62,5 +62,166 @@ class DailyUsage(models.Model):
         return self.comment == rules.OVERAGE_PEAK
 
 
+# --- Usage events (SPEC §5), posted by the contact-center platform -------------------
+#
+# Events are immutable once stored: re-posting an id is a no-op, so "received" is all
+# there is to know about when. Timestamps are stored in UTC at whole seconds (the
+# precision every counting rule works in).
+
+
+class AgentSession(models.Model):
+    # The unique (customer, id) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    session_id = models.CharField(_("session id"), max_length=64)
+    agent_id = models.CharField(_("agent id"), max_length=64)
+    premium = models.BooleanField(_("premium licence"))
+    login_at = models.DateTimeField(_("login at"))
+    logout_at = models.DateTimeField(_("logout at"))
+    # Lasts over a day: the engine looks further back only for these (see engine._sessions).
+    multi_day = models.BooleanField(default=False, db_default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "session_id"], name="agent_session_once"),
+        ]
+        # Overlap queries bound login_at from both sides: a day back for every session, 7
+        # days back (the longest session accepted) only for the few multi-day ones.
+        indexes = [
+            models.Index(fields=["customer", "login_at", "logout_at"], name="agent_session_login"),
+            models.Index(
+                fields=["customer", "login_at"],
+                condition=Q(multi_day=True),
+                name="agent_session_multi_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.session_id
+
+    @property
+    def license(self) -> str:
+        return "premium" if self.premium else "standard"
+
+
+class IvrSession(models.Model):
+    # The unique (customer, id) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    session_id = models.CharField(_("session id"), max_length=64)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"))
+    multi_day = models.BooleanField(default=False, db_default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "session_id"], name="ivr_session_once"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "started_at", "ended_at"], name="ivr_session_start"),
+            models.Index(
+                fields=["customer", "started_at"],
+                condition=Q(multi_day=True),
+                name="ivr_session_multi_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+class DigitalUsage(models.Model):
+    # The unique (customer, id) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    record_id = models.CharField(_("record id"), max_length=64)
+    sku = models.CharField(_("SKU"), max_length=40)
+    units = models.PositiveIntegerField(_("units"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "record_id"], name="digital_usage_once"),
+        ]
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="digital_usage_time")]
+
+    # --- Engine bookkeeping -------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class DirtyDay(models.Model):
+    """A (customer, day) whose daily usage must be recomputed: a late event touched it."""
+
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    usage_date = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "usage_date"], name="dirty_day_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.usage_date}"
+
+
+class NamedCycleState(models.Model):
+    """How far the named-agent first days of one customer's cycle are merged: sessions
+    overlapping `cycle_start`..`through` are in `NamedAgentFirstDay`. A late agent
+    session inside that span deletes the state, so the next run rebuilds the cycle."""
+
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    cycle_start = models.DateField()
+    through = models.DateField()
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "cycle_start"], name="named_cycle_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.cycle_start}..{self.through}"
+
+
+class NamedAgentFirstDay(models.Model):
+    """First day an agent was seen in a customer's cycle, and first day seen as premium."""
+
+    customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    cycle_start = models.DateField()
+    agent_id = models.CharField(max_length=64)
+    first_seen = models.DateField()
+    first_premium = models.DateField(null=True)
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "cycle_start", "agent_id"], name="named_agent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.agent_id
+
+
 # Overage alert models live in their own module; imported here so Django finds them.
 from usage.alert_models import OverageAlert, OverageAlertSettings  # noqa: E402, F401

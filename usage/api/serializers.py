@@ -1,0 +1,108 @@
+"""Shapes of the usage endpoints. The event batches are validated by usage.services
+(one pass, every bad record named); these serializers describe them in the schema."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from usage.models import DailyUsage
+
+
+class AgentSessionSerializer(serializers.Serializer):
+    id = serializers.CharField(
+        max_length=64, help_text="Unique per customer; re-posting is a no-op."
+    )
+    agent_id = serializers.CharField(max_length=64)
+    license = serializers.ChoiceField(choices=["standard", "premium"])
+    login_at = serializers.DateTimeField(
+        help_text="RFC 3339 with an offset, e.g. 2024-06-10T08:00:00Z"
+    )
+    logout_at = serializers.DateTimeField()
+
+
+class AgentSessionBatchSerializer(serializers.Serializer):
+    sessions = AgentSessionSerializer(many=True, help_text="At most 1,000 per batch.")
+
+
+class IvrSessionSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64)
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+
+
+class IvrSessionBatchSerializer(serializers.Serializer):
+    sessions = IvrSessionSerializer(many=True, help_text="At most 1,000 per batch.")
+
+
+class DigitalUsageSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64)
+    sku = serializers.CharField(help_text="A digital-channel SKU, e.g. A-CHAN-U-SMS-INTL.")
+    units = serializers.IntegerField(min_value=1)
+    occurred_at = serializers.DateTimeField()
+
+
+class DigitalUsageBatchSerializer(serializers.Serializer):
+    records = DigitalUsageSerializer(many=True, help_text="At most 1,000 per batch.")
+
+
+class IngestResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField(help_text="Records stored by this call.")
+    duplicates = serializers.IntegerField(
+        help_text="Records whose id was already stored with the same content (or repeated "
+        "within the batch): not stored again."
+    )
+
+
+class DailyUsageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DailyUsage
+        fields = [
+            "usage_date",
+            "usage_type",
+            "units_used",
+            "units_commitment",
+            "units_substituted",
+            "units_overage",
+            "usage_unit",
+            "comment",
+        ]
+
+
+class DailyUsageListSerializer(serializers.Serializer):
+    results = DailyUsageSerializer(many=True)
+
+
+class CommitmentsSerializer(serializers.Serializer):
+    standard = serializers.IntegerField()
+    premium = serializers.IntegerField()
+    addon_ivr_ports = serializers.IntegerField()
+
+
+class TypeUsageSerializer(serializers.Serializer):
+    usage_type = serializers.CharField()
+    used = serializers.IntegerField(help_text="The cycle's highest daily figure so far.")
+    commitment = serializers.IntegerField()
+    substituted = serializers.IntegerField()
+    overage = serializers.IntegerField(help_text="Billed overage if the cycle closed now.")
+    usage_unit = serializers.CharField()
+    above_commitment = serializers.BooleanField()
+
+
+class DigitalTotalSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    units = serializers.IntegerField(help_text="Units used in the cycle so far.")
+
+
+class CurrentUsageSerializer(serializers.Serializer):
+    cycle_start = serializers.DateField(allow_null=True)
+    cycle_end = serializers.DateField(allow_null=True)
+    primary_subscription = serializers.IntegerField(allow_null=True)
+    agent_model = serializers.CharField(allow_null=True)
+    commitments = CommitmentsSerializer()
+    voice_entitlement = serializers.IntegerField()
+    voice_entitlement_with_surge = serializers.IntegerField()
+    surge_percent = serializers.IntegerField()
+    surge_capacity = serializers.IntegerField()
+    last_usage_date = serializers.DateField(allow_null=True)
+    usage = TypeUsageSerializer(many=True)
+    digital = DigitalTotalSerializer(many=True)

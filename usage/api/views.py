@@ -1,0 +1,206 @@
+"""Usage endpoints under /api/v1/customers/{customer_id}/: the platform posts events,
+partners and customers read daily usage back (the same rows as the daily-detail page)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+
+from django.db.models import Sum
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from orgs.api.base import CustomerScopedViewSet
+from subscriptions.models import Subscription
+from usage import selectors, services
+from usage.api import serializers
+from usage.api.renderers import DailyDetailCsvRenderer
+from usage.models import DigitalUsage
+
+MAX_RANGE_DAYS = 400
+ERROR = OpenApiResponse(description='`{"message": ..., "errors": [{"field", "reason"}]}`')
+
+
+def _ingest(request, customer, ingest):
+    try:
+        result = ingest(customer=customer, payload=request.data)
+    except services.BatchTooLarge as exc:
+        return Response(
+            {"message": str(exc), "errors": []}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
+    except services.NoActiveSubscription as exc:
+        return Response({"message": str(exc), "errors": []}, status=status.HTTP_409_CONFLICT)
+    return Response(
+        {"accepted": result.accepted, "duplicates": result.duplicates},
+        status=status.HTTP_201_CREATED if result.accepted else status.HTTP_200_OK,
+    )
+
+
+INGEST_RESPONSES = {
+    201: serializers.IngestResultSerializer,
+    200: serializers.IngestResultSerializer,
+    400: ERROR,
+    409: OpenApiResponse(description="The customer has no active contact-center subscription."),
+    413: OpenApiResponse(description="More than 1,000 records in one batch."),
+}
+INGEST_RULES = (
+    "All-or-nothing: one bad record rejects the batch, and every bad record is named "
+    "(`sessions[3].logout_at`) with its reason; nothing is stored. Idempotent by id: the "
+    "same id with the same content counts under `duplicates`; with other content it is an "
+    "error. Timestamps are RFC 3339 with an offset (stored in UTC, to the second); a time "
+    "more than 5 minutes in the future, an end before its start or a session over 7 days "
+    "is rejected. At most 1,000 records per batch (413 above). Days already computed that "
+    "an event touches are recomputed."
+)
+
+
+class AgentSessionViewSet(CustomerScopedViewSet):
+    @extend_schema(
+        request=serializers.AgentSessionBatchSerializer,
+        responses=INGEST_RESPONSES,
+        summary="Post agent sessions",
+        description=INGEST_RULES,
+    )
+    def create(self, request, customer_id=None):
+        return _ingest(request, self.customer, services.agent_sessions_ingest)
+
+
+class IvrSessionViewSet(CustomerScopedViewSet):
+    @extend_schema(
+        request=serializers.IvrSessionBatchSerializer,
+        responses=INGEST_RESPONSES,
+        summary="Post IVR sessions",
+        description="Time in IVR menus and prompts only (not queue time). " + INGEST_RULES,
+    )
+    def create(self, request, customer_id=None):
+        return _ingest(request, self.customer, services.ivr_sessions_ingest)
+
+
+class DigitalUsageViewSet(CustomerScopedViewSet):
+    @extend_schema(
+        request=serializers.DigitalUsageBatchSerializer,
+        responses=INGEST_RESPONSES,
+        summary="Post digital-channel usage",
+        description="`sku` is a digital SKU of the catalogue; `units` above zero. " + INGEST_RULES,
+    )
+    def create(self, request, customer_id=None):
+        return _ingest(request, self.customer, services.digital_usage_ingest)
+
+
+def _date_param(request, name: str) -> date:
+    value = request.query_params.get(name)
+    if not value:
+        raise ValidationError({name: ["Required, as YYYY-MM-DD."]})
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: ["Not a date; use YYYY-MM-DD."]}) from None
+
+
+class UsageViewSet(CustomerScopedViewSet):
+    renderer_classes = [
+        renderers.JSONRenderer,
+        renderers.BrowsableAPIRenderer,
+        DailyDetailCsvRenderer,
+    ]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors stay JSON even when the CSV export was asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and isinstance(renderer, DailyDetailCsvRenderer):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+            OpenApiParameter(
+                "subscription",
+                OpenApiTypes.INT,
+                description="Only the days this subscription of the customer was active.",
+            ),
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="`csv`: the export, with the reconciliation table's headers.",
+            ),
+        ],
+        responses={200: serializers.DailyUsageListSerializer, 400: ERROR},
+        summary="Daily usage (the reconciliation table)",
+        description=f"One row per day and usage type, from `from` to `to` inclusive (at most "
+        f"{MAX_RANGE_DAYS} days).",
+    )
+    def daily(self, request, customer_id=None):
+        start, end = _date_param(request, "from"), _date_param(request, "to")
+        if end < start:
+            raise ValidationError({"to": ["Lies before `from`."]})
+        if (end - start).days + 1 > MAX_RANGE_DAYS:
+            raise ValidationError({"to": [f"At most {MAX_RANGE_DAYS} days per request."]})
+        subscription = None
+        if request.query_params.get("subscription"):
+            raw = request.query_params["subscription"]
+            subscription = (
+                Subscription.objects.unscoped()
+                .filter(customer=self.customer, pk=int(raw) if raw.isdigit() else 0)
+                .first()
+            )
+            if subscription is None:
+                raise ValidationError({"subscription": ["Not a subscription of this customer."]})
+        rows = selectors.daily_detail(
+            self.customer, start=start, end=end, subscription=subscription
+        )
+        data = serializers.DailyUsageSerializer(rows, many=True).data
+        response = Response({"results": data})
+        if isinstance(request.accepted_renderer, DailyDetailCsvRenderer):
+            name = f"daily-usage-{self.customer.pk}-{start}-{end}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @extend_schema(
+        responses=serializers.CurrentUsageSerializer,
+        summary="The current billing cycle's usage",
+        description="Per usage type: the cycle's highest daily use so far, the commitment, "
+        "substitution and the overage billed if the cycle closed now; the voice entitlement "
+        "with and without surge; digital-channel units this cycle.",
+    )
+    def current(self, request, customer_id=None):
+        today = timezone.now().date()
+        usage = selectors.current_usage(self.customer, today)
+        digital = []
+        if usage.cycle_start is not None:
+            digital = list(
+                DigitalUsage.objects.unscoped()
+                .filter(
+                    customer=self.customer,
+                    occurred_at__date__gte=usage.cycle_start,
+                    occurred_at__date__lt=usage.cycle_end + timedelta(days=1),
+                )
+                .values("sku")
+                .annotate(units=Sum("units"))
+                .order_by("sku")
+            )
+        body = {
+            "cycle_start": usage.cycle_start,
+            "cycle_end": usage.cycle_end,
+            "primary_subscription": usage.primary.pk if usage.primary else None,
+            "agent_model": usage.agent_model,
+            "commitments": asdict(usage.commitments),
+            "voice_entitlement": usage.voice_entitlement,
+            "voice_entitlement_with_surge": usage.voice_entitlement_with_surge,
+            "surge_percent": usage.surge_percent,
+            "surge_capacity": usage.surge_capacity,
+            "last_usage_date": usage.last_usage_date,
+            "usage": [
+                {**asdict(t), "above_commitment": t.above_commitment}
+                for t in usage.by_type.values()
+            ],
+            "digital": digital,
+        }
+        return Response(serializers.CurrentUsageSerializer(body).data)
