@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from usage import engine
+from usage.alert_services import alerts_evaluate
 
 
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
@@ -31,9 +32,26 @@ def compute_yesterday(day: str | None = None) -> int:
 
 @shared_task(acks_late=True)
 def compute_usage_chunk(*, customer_ids: list[int], first: str, last: str) -> dict:
-    """Compute and store first..last for these customers (a day per transaction)."""
+    """Compute and store first..last for these customers (a day per transaction), then
+    have their overage alerts evaluated."""
     result = engine.compute_days(customer_ids, date.fromisoformat(first), date.fromisoformat(last))
+    computed = [c for c in customer_ids if c not in result.skipped]
+    if computed:
+        evaluate_alerts_chunk.delay(customer_ids=computed, first=first, last=last)
     return {"days": result.days, "rows": result.rows, "skipped": sorted(result.skipped)}
+
+
+@shared_task
+def evaluate_alerts_chunk(*, customer_ids: list[int], first: str, last: str) -> int:
+    """Raise and email the overage alerts these customers' computed days call for. Safe
+    to run twice: an alert is raised once per threshold, usage type and cycle."""
+    first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
+    raised = 0
+    for offset in range((last_day - first_day).days + 1):
+        day = first_day + timedelta(days=offset)
+        for customer_id in customer_ids:
+            raised += len(alerts_evaluate(customer_id=customer_id, day=day))
+    return raised
 
 
 @shared_task
@@ -47,5 +65,10 @@ def recompute_dirty_days(limit: int = 5000) -> int:
     work = engine.dirty_work(limit)
     for day, customer_ids in sorted(work.items()):
         for part in chunks(customer_ids):
-            engine.compute_day(part, day)
+            result = engine.compute_day(part, day)
+            computed = [c for c in part if c not in result.skipped]
+            if computed:
+                evaluate_alerts_chunk.delay(
+                    customer_ids=computed, first=day.isoformat(), last=day.isoformat()
+                )
     return sum(len(ids) for ids in work.values())

@@ -64,3 +64,29 @@ def test_dirty_days_are_recomputed_and_cleared():
     assert tasks.recompute_dirty_days() == 1
     assert DailyUsage.objects.unscoped().filter(customer=customer).count() == 3
     assert not DirtyDay.objects.unscoped().exists()
+
+
+def test_the_nightly_run_raises_overage_alerts_once(mailoutbox, django_capture_on_commit_callbacks):
+    from orgs.roles import Role
+    from tests.factories import PersonFactory
+    from usage.alert_models import OverageAlert
+    from usage.models import AgentSession
+
+    customer, _ = make_customer([NAMED])
+    PersonFactory(organization=customer, role=Role.CUSTOMER_FULL_ADMIN, email="boss@c.test")
+    for n in range(4):  # 4 standard agents against 2 standard + 1 premium committed
+        AgentSession.objects.unscoped().create(
+            customer=customer,
+            session_id=f"s{n}",
+            agent_id=f"agent-{n}",
+            premium=False,
+            login_at="2024-02-10T09:00:00Z",
+            logout_at="2024-02-10T17:00:00Z",
+        )
+    for _run in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.compute_yesterday("2024-02-10")
+    alerts = OverageAlert.objects.unscoped().filter(customer=customer)
+    assert {(a.usage_type, a.threshold) for a in alerts} >= {("Standard Named Agent", "overage")}
+    assert alerts.count() == len({(a.usage_type, a.threshold) for a in alerts})
+    assert len([m for m in mailoutbox if m.to == ["boss@c.test"]]) == 1
