@@ -257,44 +257,33 @@ class DigitalUsage:
         return max(0, self.units - self.included_units)
 
 
-def _digital_usage_model():
-    """`usage.DigitalUsage` when the usage engine provides it, else None."""
-    from django.apps import apps
+def digital_usage_for_cycle(customer: Organization, start: date, end: date) -> list[DigitalUsage]:
+    """Digital-channel units per SKU from `start` to `end` (UTC days, inclusive), with the
+    units each SKU includes: the dashboard card and `usage/current/` both read this."""
+    from subscriptions.models import Sku
+    from usage.models import DigitalUsage as DigitalRecord
 
-    try:
-        return apps.get_model("usage", "DigitalUsage")
-    except LookupError:
-        return None
-
-
-def digital_usage_for_cycle(
-    customer: Organization, start: date, end: date
-) -> list[DigitalUsage] | None:
-    """Digital-channel units per SKU from `start` to `end` (UTC days, inclusive); None when
-    digital usage is not recorded at all (the model is not installed)."""
-    model = _digital_usage_model()
-    if model is None:
-        return None
-    manager = model._default_manager
-    records = getattr(manager, "unscoped", manager.all)()
-    figures = (
-        records.filter(
+    totals = (
+        DigitalRecord.objects.unscoped()
+        .filter(
             customer=customer,
             occurred_at__gte=rules.day_start(start),
             occurred_at__lt=rules.day_start(end + timedelta(days=1)),
         )
-        .values("sku__code", "sku__name", "sku__included_units")
+        .values("sku")
         .annotate(total=Sum("units"))
-        .order_by("sku__code")
+        .order_by("sku")
     )
+    totals = {row["sku"]: row["total"] for row in totals}
+    catalogue = {sku.code: sku for sku in Sku.objects.filter(code__in=totals)}
     return [
         DigitalUsage(
-            sku_code=row["sku__code"],
-            sku_name=row["sku__name"],
-            units=row["total"] or 0,
-            included_units=row["sku__included_units"],
+            sku_code=code,
+            sku_name=catalogue[code].name if code in catalogue else code,
+            units=units,
+            included_units=catalogue[code].included_units if code in catalogue else 0,
         )
-        for row in figures
+        for code, units in totals.items()
     ]
 
 
@@ -305,7 +294,7 @@ class UsageDashboard:
     current: CurrentUsage
     days_by_type: dict[str, list[DailyUsage]]
     forecasts: dict[str, Forecast]
-    digital: list[DigitalUsage] | None
+    digital: list[DigitalUsage]
 
     @property
     def agent_types(self) -> tuple[str, str] | None:
@@ -342,7 +331,7 @@ def usage_dashboard(customer: Organization, today: date) -> UsageDashboard:
     current = current_usage(customer, today)
     days_by_type: dict[str, list[DailyUsage]] = {t: [] for t in current.by_type}
     forecasts: dict[str, Forecast] = {}
-    digital = None
+    digital: list[DigitalUsage] = []
     if current.cycle_start is not None:
         for row in daily_detail(customer, start=current.cycle_start, end=current.cycle_end):
             days_by_type.setdefault(row.usage_type, []).append(row)

@@ -125,8 +125,29 @@ def test_dashboard_days_and_forecasts(world):
     assert [d.units_used for d in dashboard.days_by_type[IVR]] == [30, 31, 32]
     # +1 a day from 0 excess at x = 0 → 29 on the cycle's last day.
     assert dashboard.forecasts[IVR].billed_forecast == 29
-    assert dashboard.digital is None  # no usage.DigitalUsage model in this branch
+    assert dashboard.digital == []
 
 
-def test_digital_usage_is_none_without_the_model(world):
-    assert selectors.digital_usage_for_cycle(world.a.customer, TODAY, TODAY) is None
+def test_digital_usage_sums_units_per_sku_within_the_cycle(world):
+    from usage.models import DigitalUsage
+
+    def record(record_id, sku, units, at):
+        DigitalUsage.objects.unscoped().create(
+            customer=world.a.customer, record_id=record_id, sku=sku, units=units, occurred_at=at
+        )
+
+    record("1", "A-CHAN-U-SMS-INTL", 700, "2024-06-09T00:00:00Z")
+    record("2", "A-CHAN-U-SMS-INTL", 900, "2024-06-10T23:59:59Z")
+    record("3", "A-VOICE-U-INTL", 5, "2024-06-10T12:00:00Z")
+    record("4", "A-CHAN-U-SMS-INTL", 50, "2024-06-11T00:00:00Z")  # after the range
+    record("5", "A-CHAN-U-SMS-INTL", 50, "2024-06-08T23:59:59Z")  # before it
+    figures = selectors.digital_usage_for_cycle(
+        world.b.customer, date(2024, 6, 9), date(2024, 6, 10)
+    )
+    assert figures == []  # the other tenant's usage is not this customer's
+    sms, voice = selectors.digital_usage_for_cycle(
+        world.a.customer, date(2024, 6, 9), date(2024, 6, 10)
+    )
+    assert (sms.sku_code, sms.units) == ("A-CHAN-U-SMS-INTL", 1600)
+    assert sms.units_beyond_included == max(0, 1600 - sms.included_units)
+    assert (voice.sku_code, voice.units) == ("A-VOICE-U-INTL", 5)

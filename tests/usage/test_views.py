@@ -4,6 +4,7 @@ partner usage view and the alert settings page."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from datetime import date, timedelta
 
@@ -399,22 +400,22 @@ def test_overview_odd_parameters_never_fail(client, world, clock, query):
     assert client.get(f"/usage/?{query}").status_code in (200, 404)
 
 
-def test_digital_card_shows_when_digital_usage_is_recorded(client, world, clock, monkeypatch):
-    from usage import selectors
+def test_digital_card_shows_the_cycles_digital_usage(client, world, clock):
+    from subscriptions.models import Sku
+    from usage.models import DigitalUsage
 
     setup_usage(world.a)
     client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
-    assert (
-        'id="digital-card"' not in client.get(f"/customers/{world.a.customer.pk}/").content.decode()
-    )
-    seen = {}
-
-    def digital(customer, start, end):
-        seen["args"] = (customer.pk, start, end)
-        return [selectors.DigitalUsage("A-CHAN-U-SMS-INTL", "SMS international", 1200, 1000)]
-
-    monkeypatch.setattr(selectors, "digital_usage_for_cycle", digital)
     body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
-    assert seen["args"] == (world.a.customer.pk, *CYCLE)
-    assert 'id="digital-card"' in body and "A-CHAN-U-SMS-INTL" in body
-    assert "<td>1200</td><td>1000</td><td>200</td>" in body
+    assert 'id="digital-card"' in body and "No digital channel usage in this cycle." in body
+    DigitalUsage.objects.unscoped().create(
+        customer=world.a.customer,
+        record_id="r1",
+        sku="A-CHAN-U-SMS-INTL",
+        units=1200,
+        occurred_at=dt.datetime.combine(CYCLE[0], dt.time(12), tzinfo=dt.UTC),
+    )
+    included = Sku.objects.get(code="A-CHAN-U-SMS-INTL").included_units
+    body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
+    beyond = max(0, 1200 - included)
+    assert f"<td>1200</td><td>{included}</td><td>{beyond}</td>" in body

@@ -91,6 +91,7 @@ class TypeUsageSerializer(serializers.Serializer):
 class DigitalTotalSerializer(serializers.Serializer):
     sku = serializers.CharField()
     units = serializers.IntegerField(help_text="Units used in the cycle so far.")
+    included_units = serializers.IntegerField(help_text="Units the SKU includes per cycle.")
 
 
 class CurrentUsageSerializer(serializers.Serializer):

@@ -4,9 +4,8 @@ partners and customers read daily usage back (the same rows as the daily-detail 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import Sum
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +18,6 @@ from subscriptions.models import Subscription
 from usage import selectors, services
 from usage.api import serializers
 from usage.api.renderers import DailyDetailCsvRenderer
-from usage.models import DigitalUsage
 
 MAX_RANGE_DAYS = 400
 ERROR = OpenApiResponse(description='`{"message": ..., "errors": [{"field", "reason"}]}`')
@@ -175,17 +173,12 @@ class UsageViewSet(CustomerScopedViewSet):
         usage = selectors.current_usage(self.customer, today)
         digital = []
         if usage.cycle_start is not None:
-            digital = list(
-                DigitalUsage.objects.unscoped()
-                .filter(
-                    customer=self.customer,
-                    occurred_at__date__gte=usage.cycle_start,
-                    occurred_at__date__lt=usage.cycle_end + timedelta(days=1),
+            digital = [
+                {"sku": d.sku_code, "units": d.units, "included_units": d.included_units}
+                for d in selectors.digital_usage_for_cycle(
+                    self.customer, usage.cycle_start, usage.cycle_end
                 )
-                .values("sku")
-                .annotate(units=Sum("units"))
-                .order_by("sku")
-            )
+            ]
         body = {
             "cycle_start": usage.cycle_start,
             "cycle_end": usage.cycle_end,
