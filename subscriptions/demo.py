@@ -64,6 +64,16 @@ SUBSCRIPTIONS = [
 ]
 
 
+def demo_start_date(today: dt.date, days_ago: int) -> dt.date:
+    """About `days_ago` days back, on a day of the month that puts today a week or two
+    into the current billing cycle, so the demo's current cycle has usage to show."""
+    into_cycle = 8 + days_ago % 10
+    anchor = today - dt.timedelta(days=into_cycle)
+    months = max(1, round((days_ago - into_cycle) / 30))
+    year, month = divmod(anchor.year * 12 + anchor.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(anchor.day, 28))
+
+
 def seed(world: DemoWorld) -> None:
     seed_catalogue(Offer, Sku)  # `seed_demo --reset` flushes the migration's rows
     today = timezone.now().date()
@@ -71,12 +81,13 @@ def seed(world: DemoWorld) -> None:
         partner = world.partners[partner_key]
         seller = world.people[f"sales@{partner_key}.example"]
         customer = world.customers[key]
+        start = demo_start_date(today, days_ago)
         order = services.order_place(
             actor=seller,
             partner=partner,
             web_order_id=web_order_id,
             offer_code="A-FLEX-3-CC",
-            requested_start_date=today - dt.timedelta(days=days_ago),
+            requested_start_date=start,
             provisioning_contact_email=seller.email,
             lines=lines,
         )
@@ -96,7 +107,7 @@ def seed(world: DemoWorld) -> None:
             subdomain=subdomain,
         )
         # Back-date the order's history to its requested start date.
-        started = timezone.now() - dt.timedelta(days=days_ago)
+        started = timezone.now() - dt.timedelta(days=(today - start).days)
         Order.objects.unscoped().filter(pk=order.pk).update(
             created_at=started - dt.timedelta(days=10),
             setup_email_sent_at=started,
