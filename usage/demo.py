@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from orgs.demo import DemoWorld
 from usage import engine
+from usage.alert_services import alerts_evaluate
 from usage.models import AgentSession, DigitalUsage, IvrSession
 
 DAYS = 60
@@ -119,3 +120,7 @@ def seed(world: DemoWorld) -> None:
             _digital(rng, customer, profile, days), batch_size=2000
         )
     engine.compute_days(customers, days[0], days[-1])
+    # As the nightly run would have, day by day: the alerts (and their emails) it raised.
+    for day in days:
+        for customer_id in customers:
+            alerts_evaluate(customer_id=customer_id, day=day)
