@@ -17,8 +17,8 @@ from usage.forecast import (
     DayFigures,
     Forecast,
     TrendSums,
+    billed_forecast_from_sums,
     forecast_billed_overage,
-    forecast_from_sums,
 )
 from usage.models import CycleUsage, DailyUsage
 
@@ -385,14 +385,16 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
     hold the trend sums the forecast needs. Customers with no active subscription today
     are left out."""
     names = dict(customers.values_list("pk", "name"))
-    by_customer: dict[int, list[Subscription]] = {}
-    for subscription in (
+    # Plain tuples, not model instances: thousands of customers on every request.
+    terms_by_customer: dict[int, list[rules.SubscriptionTerms]] = {}
+    for customer_id, pk, start, end, model, standard, premium, ports in (
         Subscription.objects.unscoped()
         .filter(customer__in=customers)
         .exclude(status=Subscription.Status.PENDING_SETUP)
-        .only(
-            "id",
+        .order_by()
+        .values_list(
             "customer_id",
+            "pk",
             "start_date",
             "end_date",
             "agent_model",
@@ -401,11 +403,12 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
             "addon_ivr_ports",
         )
     ):
-        by_customer.setdefault(subscription.customer_id, []).append(subscription)
+        terms_by_customer.setdefault(customer_id, []).append(
+            rules.SubscriptionTerms(pk, start, end, start.day, model, standard, premium, ports)
+        )
 
     cycles: dict[int, tuple[date, date, rules.Commitments, str]] = {}
-    for customer_id, subscriptions in by_customer.items():
-        terms = subscription_terms(subscriptions)
+    for customer_id, terms in terms_by_customer.items():
         cycle = rules.customer_billing_cycle(terms, today)
         primary = rules.primary_subscription(terms, today)
         if cycle is not None and primary is not None:
@@ -418,7 +421,8 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
             cycle_start__gt=today - timedelta(days=32),
             cycle_start__lte=today,
         )
-        .values(
+        .order_by()
+        .values_list(
             "customer_id",
             "cycle_start",
             "usage_type",
@@ -435,29 +439,42 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
         )
     )
     found: dict[tuple[int, str], UsageOverviewRow] = {}
-    for row in figures:
-        cycle = cycles.get(row["customer_id"])
-        if cycle is None or row["cycle_start"] != cycle[0]:
+    for (
+        customer_id,
+        cycle_start,
+        usage_type,
+        n,
+        sum_x,
+        sum_y,
+        sum_xy,
+        sum_xx,
+        last_x,
+        used,
+        commitment,
+        overage,
+        last_usage_date,
+    ) in figures:
+        cycle = cycles.get(customer_id)
+        if cycle is None or cycle_start != cycle[0]:
             continue
         start, end = cycle[0], cycle[1]
-        forecast = forecast_from_sums(
-            TrendSums(row["n"], row["sum_x"], row["sum_y"], row["sum_xy"], row["sum_xx"]),
-            billed_so_far=row["overage"],
-            last_x=row["last_x"],
-            cycle_last_x=(end - start).days,
-        )
-        found[(row["customer_id"], row["usage_type"])] = UsageOverviewRow(
-            customer_id=row["customer_id"],
-            customer_name=names[row["customer_id"]],
-            usage_type=row["usage_type"],
-            usage_unit=rules.PORTS if row["usage_type"] == rules.IVR_PORT else rules.LICENSES,
-            used=row["used"],
-            commitment=row["commitment"],
-            overage=row["overage"],
-            forecast=forecast.billed_forecast,
+        found[(customer_id, usage_type)] = UsageOverviewRow(
+            customer_id=customer_id,
+            customer_name=names[customer_id],
+            usage_type=usage_type,
+            usage_unit=rules.PORTS if usage_type == rules.IVR_PORT else rules.LICENSES,
+            used=used,
+            commitment=commitment,
+            overage=overage,
+            forecast=billed_forecast_from_sums(
+                TrendSums(n, sum_x, sum_y, sum_xy, sum_xx),
+                billed_so_far=overage,
+                last_x=last_x,
+                cycle_last_x=(end - start).days,
+            ),
             cycle_start=start,
             cycle_end=end,
-            last_usage_date=row["last_usage_date"],
+            last_usage_date=last_usage_date,
         )
     rows: list[UsageOverviewRow] = []
     for customer_id, (start, end, commitments, agent_model) in cycles.items():
