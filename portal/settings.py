@@ -209,9 +209,6 @@ FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 
 # How long usage and invoices stay visible (SPEC §5: 24 months by default).
 RECORD_RETENTION_MONTHS = env.int("RECORD_RETENTION_MONTHS", default=24)
-# How long a worker keeps a partner's computed usage overview in memory (0 = not at all);
-# usage changes nightly, visibility is checked on every request regardless.
-USAGE_OVERVIEW_CACHE_SECONDS = env.int("USAGE_OVERVIEW_CACHE_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,

@@ -36,8 +36,6 @@ def pytest_configure(config) -> None:
 
     # Hashing every factory password with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Row ids are reused from test to test: no usage overview kept in memory across them.
-    settings.USAGE_OVERVIEW_CACHE_SECONDS = 0
 
 
 @dataclass

@@ -129,8 +129,21 @@ class TrialFactory(factory.django.DjangoModelFactory):
                 TrialService.objects.create(trial=self, service=service)
 
 
+def cycle_usage_from_daily_rows() -> None:
+    """Rebuild the cycle summaries (usage.models.CycleUsage) of every cycle that has
+    daily rows, as the engine does for the days it writes. Call it after creating rows
+    with `DailyUsageFactory` when the test reads the partner usage view."""
+    from usage.engine import cycle_usage_refresh
+    from usage.models import DailyUsage
+
+    cycles = DailyUsage.objects.unscoped().order_by().values_list("customer_id", "cycle_start")
+    cycle_usage_refresh({c for c, _s in cycles}, {s for _c, s in cycles})
+
+
 class DailyUsageFactory(factory.django.DjangoModelFactory):
-    """A daily-detail row written directly (the engine is not needed to test pages)."""
+    """A daily-detail row written directly (the engine is not needed to test pages). The
+    engine also keeps the cycle's summary: call `cycle_usage_from_daily_rows()` after
+    creating rows when a test reads the partner usage view."""
 
     class Meta:
         model = "usage.DailyUsage"

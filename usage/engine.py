@@ -4,7 +4,9 @@
 customers for those days, one day per transaction. Sessions are read with a few
 set-based queries straight into numpy arrays (no ORM object per event), counted by
 `usage.engine_core` for all customers at once, turned into rows by `usage.rules` and
-written idempotently (delete then insert per (customer, day)). Named-agent counts are
+written idempotently (delete then insert per (customer, day)), and the summaries of the
+cycles those days belong to (`CycleUsage`) are rebuilt from them in the same transaction
+(`cycle_usage_refresh`). Named-agent counts are
 cumulative over the cycle, so the first day each agent was seen in a cycle is kept
 (`NamedAgentFirstDay`): a night reads one day of sessions, not the whole cycle's.
 
@@ -24,6 +26,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Max, Sum
 from django.utils import timezone
 
 from subscriptions.models import Subscription
@@ -31,6 +34,7 @@ from usage import engine_core, locks, rules
 from usage.engine_core import epoch_midnight
 from usage.models import (
     AgentSession,
+    CycleUsage,
     DailyUsage,
     DirtyDay,
     IvrSession,
@@ -613,7 +617,12 @@ def _write(
     rows: list[tuple[int, rules.DailyDetailRow, int | None]],
     computed_at: datetime,
 ) -> None:
-    DailyUsage.objects.unscoped().filter(customer_id__in=ids, usage_date=day).delete()
+    old = DailyUsage.objects.unscoped().filter(customer_id__in=ids, usage_date=day)
+    # The cycles whose figures change: those of the rows replaced or deleted (a customer
+    # with no subscription that day any more) and those of the new rows.
+    cycle_starts = set(old.order_by().values_list("cycle_start", flat=True).distinct())
+    cycle_starts |= {p.cycle[0] for p in plan.values()}
+    old.delete()
     new = [(c, row) for c, row, pk in rows if pk is None]
     plan_rows = []
     for c, row in new:
@@ -640,6 +649,141 @@ def _write(
         DailyUsage.objects.unscoped().filter(pk__in=peaks).update(comment=rules.OVERAGE_PEAK)
     if cleared:
         DailyUsage.objects.unscoped().filter(pk__in=cleared).update(comment="")
+    cycle_usage_refresh(
+        ids, cycle_starts, cycle_ends={(c, p.cycle[0]): p.cycle[1] for c, p in plan.items()}
+    )
+
+
+# --- cycle summaries ------------------------------------------------------------------
+
+
+class DaysSince(Func):
+    """Whole days from the second date to the first."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def _operands(self, compiler):
+        later, earlier = (compiler.compile(e) for e in self.get_source_expressions())
+        return later[0], earlier[0], (*later[1], *earlier[1])
+
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier, params = self._operands(compiler)
+        return f"CAST(ROUND(julianday({later}) - julianday({earlier})) AS INTEGER)", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        later, earlier, params = self._operands(compiler)
+        return f"({later} - {earlier})", params
+
+
+CYCLE_USAGE_COLUMNS = [
+    "customer_id",
+    "cycle_start",
+    "usage_type",
+    "n",
+    "sum_x",
+    "sum_y",
+    "sum_xy",
+    "sum_xx",
+    "last_x",
+    "used",
+    "commitment",
+    "overage",
+    "last_usage_date",
+]
+
+
+def cycle_usage_figures(daily_rows):
+    """The `CycleUsage` columns (all but cycle_end) of `daily_rows` grouped by customer,
+    cycle and usage type: the trend sums of usage/forecast.py and the cycle's highs."""
+    x = DaysSince(F("usage_date"), F("cycle_start"))
+    excess = ExpressionWrapper(
+        F("units_used") - F("units_commitment") - F("units_substituted"),
+        output_field=IntegerField(),
+    )
+    return (
+        daily_rows.values("customer_id", "cycle_start", "usage_type")
+        .annotate(
+            n=Count("id"),
+            sum_x=Sum(x),
+            sum_y=Sum(excess),
+            sum_xy=Sum(ExpressionWrapper(x * excess, output_field=IntegerField())),
+            sum_xx=Sum(ExpressionWrapper(x * x, output_field=IntegerField())),
+            last_x=Max(x),
+            used=Max("units_used"),
+            commitment=Max("units_commitment"),
+            overage=Max("units_overage"),
+            last_usage_date=Max("usage_date"),
+        )
+        .order_by()
+        .values_list(*CYCLE_USAGE_COLUMNS)
+    )
+
+
+def cycle_usage_refresh(
+    customer_ids: Iterable[int],
+    cycle_starts: Iterable[date],
+    *,
+    cycle_ends: dict[tuple[int, date], date] | None = None,
+) -> None:
+    """Rebuild the `CycleUsage` rows of every cycle of `customer_ids` starting on one of
+    `cycle_starts` from their daily rows: delete them, then insert one aggregate of the
+    daily rows (so a cycle whose days are all gone loses its summary). Idempotent.
+
+    The engine calls it for the days it writes; code that writes `DailyUsage` rows any
+    other way (tests with `DailyUsageFactory`, data loads) must call it afterwards, or the
+    partner usage view will not see those rows. `cycle_ends` maps (customer, cycle
+    start) to the cycle's last day where known; the others are worked out from the
+    customer's subscriptions.
+    """
+    ids, starts = sorted(set(customer_ids)), sorted(set(cycle_starts))
+    if not ids or not starts:
+        return
+    with transaction.atomic():
+        CycleUsage.objects.unscoped().filter(customer_id__in=ids, cycle_start__in=starts).delete()
+        figures = list(
+            cycle_usage_figures(
+                DailyUsage.objects.unscoped().filter(customer_id__in=ids, cycle_start__in=starts)
+            )
+        )
+        ends = dict(cycle_ends or {})
+        missing = {(row[0], row[1]) for row in figures} - set(ends)
+        if missing:
+            ends.update(_cycle_ends(missing))
+        rows = [(*row, ends[(row[0], row[1])]) for row in figures]
+        _bulk_insert(CycleUsage, [*CYCLE_USAGE_COLUMNS, "cycle_end"], rows)
+
+
+def _cycle_ends(cycles: set[tuple[int, date]]) -> dict[tuple[int, date], date]:
+    """Last day of each (customer, cycle start), from the customer's subscriptions; a
+    cycle they no longer explain ends on the last day of the month after its start."""
+    terms: dict[int, list[rules.SubscriptionTerms]] = defaultdict(list)
+    subscriptions = (
+        Subscription.objects.unscoped()
+        .filter(customer_id__in={c for c, _s in cycles})
+        .exclude(status=Subscription.Status.PENDING_SETUP)
+        .values_list(
+            "customer_id",
+            "pk",
+            "start_date",
+            "end_date",
+            "agent_model",
+            "standard_agents",
+            "premium_agents",
+            "addon_ivr_ports",
+        )
+    )
+    for customer_id, pk, start, end, model, standard, premium, ports in subscriptions:
+        terms[customer_id].append(
+            rules.SubscriptionTerms(pk, start, end, start.day, model, standard, premium, ports)
+        )
+    ends = {}
+    for customer_id, start in cycles:
+        cycle = rules.customer_billing_cycle(terms[customer_id], start)
+        if cycle is None or cycle[0] != start:
+            cycle = rules.billing_cycle(start.day, start)
+        ends[(customer_id, start)] = cycle[1]
+    return ends
 
 
 def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:

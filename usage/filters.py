@@ -1,5 +1,6 @@
-"""Filtering of the partner usage view. Its rows are computed per customer from one
-aggregate query, so the filters apply to those rows, once, for the page and its export."""
+"""Filtering of the partner usage view. Its rows are computed per customer from the cycle
+summaries (`CycleUsage`), so the filters apply to those rows, once, for the page and its
+export."""
 
 from __future__ import annotations
 

@@ -89,38 +89,53 @@ def fit_line(sums: TrendSums) -> tuple[Fraction, Fraction]:
     return intercept, slope
 
 
-def forecast_from_sums(
-    sums: TrendSums, *, billed_so_far: int, last_x: int, cycle_last_x: int
-) -> Forecast:
-    """Forecast from the trend sums. `last_x` is the last day computed so far and
-    `cycle_last_x` the cycle's last day, both counted in days from the cycle start.
+def _line(sums: TrendSums) -> tuple[int, int, int]:
+    """(base, slope numerator, scale): the line's value at x is (base + slope·n·x) / scale.
 
-    Exact integer arithmetic (the partner view runs this for thousands of rows, where
-    Fractions are too slow): with D = nΣx² − (Σx)² and S = nΣxy − ΣxΣy, the line's value
-    at x is (Σy·D − S·Σx + S·n·x) / (n·D).
-    """
+    With D = nΣx² − (Σx)² and S = nΣxy − ΣxΣy, the value at x is
+    (Σy·D − S·Σx + S·n·x) / (n·D); exact integers (the partner view runs this for
+    thousands of rows, where Fractions are too slow)."""
     n = sums.n
-    if n == 0:
-        return Forecast(billed_so_far, billed_so_far, Fraction(0), None)
     denominator = n * sums.sum_xx - sums.sum_x * sums.sum_x
     if denominator == 0:  # one day, or every day on the same x: a flat line
         slope_num, denominator = 0, 1
     else:
         slope_num = n * sums.sum_xy - sums.sum_x * sums.sum_y
-    base = sums.sum_y * denominator - slope_num * sums.sum_x
-    scale = n * denominator
-    projected = 0
+    return sums.sum_y * denominator - slope_num * sums.sum_x, slope_num, n * denominator
+
+
+def billed_forecast_from_sums(
+    sums: TrendSums, *, billed_so_far: int, last_x: int, cycle_last_x: int
+) -> int:
+    """`forecast_from_sums(...).billed_forecast` alone, in integers only."""
+    if sums.n == 0 or cycle_last_x <= last_x:
+        return billed_so_far
+    base, slope_num, scale = _line(sums)
+    # A straight line peaks at one end of the remaining days.
+    best_x = cycle_last_x if slope_num >= 0 else last_x + 1
+    numerator = base + slope_num * sums.n * best_x
+    projected = max(0, (2 * numerator + scale) // (2 * scale))  # rounded half up
+    return max(billed_so_far, projected)
+
+
+def forecast_from_sums(
+    sums: TrendSums, *, billed_so_far: int, last_x: int, cycle_last_x: int
+) -> Forecast:
+    """Forecast from the trend sums. `last_x` is the last day computed so far and
+    `cycle_last_x` the cycle's last day, both counted in days from the cycle start."""
+    n = sums.n
+    if n == 0:
+        return Forecast(billed_so_far, billed_so_far, Fraction(0), None)
+    base, slope_num, scale = _line(sums)
     projected_end = None
     if cycle_last_x > last_x:
-        # A straight line peaks at one end of the remaining days.
-        best_x = cycle_last_x if slope_num >= 0 else last_x + 1
-        numerator = base + slope_num * n * best_x
-        projected = max(0, (2 * numerator + scale) // (2 * scale))  # rounded half up
         projected_end = Fraction(base + slope_num * n * cycle_last_x, scale)
     return Forecast(
         billed_so_far=billed_so_far,
-        billed_forecast=max(billed_so_far, projected),
-        slope_per_day=Fraction(slope_num, denominator),
+        billed_forecast=billed_forecast_from_sums(
+            sums, billed_so_far=billed_so_far, last_x=last_x, cycle_last_x=cycle_last_x
+        ),
+        slope_per_day=Fraction(slope_num * n, scale),
         projected_last_day=projected_end,
     )
 

@@ -62,6 +62,47 @@ class DailyUsage(models.Model):
         return self.comment == rules.OVERAGE_PEAK
 
 
+class CycleUsage(models.Model):
+    """The summary of one customer's billing cycle and usage type, kept by the engine from
+    the cycle's daily rows (usage.engine.cycle_usage_refresh) in the same transaction:
+    what the partner usage view shows, without reading every day of every customer.
+    x is days since `cycle_start`, y the day's excess (used - commitment - substituted);
+    the sums are the least-squares trend of usage/forecast.py (`TrendSums`)."""
+
+    # The unique (customer, cycle, type) index serves customer lookups: no separate FK index.
+    customer = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cycle_start = models.DateField(_("billing cycle start"))
+    cycle_end = models.DateField(_("billing cycle end"))
+    usage_type = models.CharField(_("usage type"), max_length=32, choices=UsageType.choices)
+    n = models.PositiveIntegerField()
+    sum_x = models.BigIntegerField()
+    sum_y = models.BigIntegerField()
+    sum_xy = models.BigIntegerField()
+    sum_xx = models.BigIntegerField()
+    last_x = models.IntegerField()
+    used = models.PositiveIntegerField(_("units used"))
+    commitment = models.PositiveIntegerField(_("units commitment"))
+    overage = models.PositiveIntegerField(_("units overage"))
+    last_usage_date = models.DateField(_("last usage date"))
+
+    objects = CustomerOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "cycle_start", "usage_type"], name="one_summary_per_cycle"
+            ),
+        ]
+        # The partner view reads only the current cycles (the last 32 days' starts) of
+        # all its customers: 1 row in 24 of a table that keeps two years.
+        indexes = [models.Index(fields=["cycle_start"], name="cycle_usage_start")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.cycle_start} {self.usage_type}"
+
+
 # --- Usage events (SPEC §5), posted by the contact-center platform -------------------
 #
 # Events are immutable once stored: re-posting an id is a no-op, so "received" is all

@@ -4,13 +4,11 @@ export and the API return the same rows from `daily_detail`; the usage cards and
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Max, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from orgs.models import Organization
 from subscriptions.models import Subscription
@@ -19,10 +17,10 @@ from usage.forecast import (
     DayFigures,
     Forecast,
     TrendSums,
+    billed_forecast_from_sums,
     forecast_billed_overage,
-    forecast_from_sums,
 )
-from usage.models import DailyUsage
+from usage.models import CycleUsage, DailyUsage
 
 # The reconciliation table's columns: header (exactly as SPEC §5) and field.
 DAILY_DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -347,25 +345,6 @@ def usage_dashboard(customer: Organization, today: date) -> UsageDashboard:
 NEAR_COMMITMENT_PERCENT = 90
 
 
-class DaysSince(Func):
-    """Whole days from the second date to the first."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def _operands(self, compiler):
-        later, earlier = (compiler.compile(e) for e in self.get_source_expressions())
-        return later[0], earlier[0], (*later[1], *earlier[1])
-
-    def as_sql(self, compiler, connection, **extra_context):
-        later, earlier, params = self._operands(compiler)
-        return f"CAST(ROUND(julianday({later}) - julianday({earlier})) AS INTEGER)", params
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        later, earlier, params = self._operands(compiler)
-        return f"({later} - {earlier})", params
-
-
 @dataclass(frozen=True)
 class UsageOverviewRow:
     """One customer and usage type in the partner usage view."""
@@ -402,17 +381,20 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
     """Current-cycle usage, commitment, overage so far and forecast billed overage per
     customer and usage type, for every customer in `customers` (already scoped to the
     person asking). Three queries whatever the number of customers: the customers, their
-    subscriptions, and one aggregate over the daily rows with the trend sums the
-    forecast needs. Customers with no active subscription today are left out."""
+    subscriptions, and their cycles' summaries (`CycleUsage`, kept by the engine), which
+    hold the trend sums the forecast needs. Customers with no active subscription today
+    are left out."""
     names = dict(customers.values_list("pk", "name"))
-    by_customer: dict[int, list[Subscription]] = {}
-    for subscription in (
+    # Plain tuples, not model instances: thousands of customers on every request.
+    terms_by_customer: dict[int, list[rules.SubscriptionTerms]] = {}
+    for customer_id, pk, start, end, model, standard, premium, ports in (
         Subscription.objects.unscoped()
         .filter(customer__in=customers)
         .exclude(status=Subscription.Status.PENDING_SETUP)
-        .only(
-            "id",
+        .order_by()
+        .values_list(
             "customer_id",
+            "pk",
             "start_date",
             "end_date",
             "agent_model",
@@ -421,70 +403,78 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> list[Usage
             "addon_ivr_ports",
         )
     ):
-        by_customer.setdefault(subscription.customer_id, []).append(subscription)
+        terms_by_customer.setdefault(customer_id, []).append(
+            rules.SubscriptionTerms(pk, start, end, start.day, model, standard, premium, ports)
+        )
 
     cycles: dict[int, tuple[date, date, rules.Commitments, str]] = {}
-    for customer_id, subscriptions in by_customer.items():
-        terms = subscription_terms(subscriptions)
+    for customer_id, terms in terms_by_customer.items():
         cycle = rules.customer_billing_cycle(terms, today)
         primary = rules.primary_subscription(terms, today)
         if cycle is not None and primary is not None:
             cycles[customer_id] = (*cycle, rules.commitments_on(terms, today), primary.agent_model)
 
-    x = DaysSince(F("usage_date"), F("cycle_start"))
-    excess = ExpressionWrapper(
-        F("units_used") - F("units_commitment") - F("units_substituted"),
-        output_field=IntegerField(),
-    )
     figures = (
-        DailyUsage.objects.unscoped()
+        CycleUsage.objects.unscoped()
         .filter(
             customer__in=customers,
             cycle_start__gt=today - timedelta(days=32),
             cycle_start__lte=today,
-            usage_date__lte=today,
-        )
-        # Grouped in the order of the (customer, cycle_start, usage_type) index, so the
-        # database aggregates as it scans, without sorting.
-        .values("customer_id", "cycle_start", "usage_type")
-        .annotate(
-            n=Count("id"),
-            sum_x=Sum(x),
-            sum_y=Sum(excess),
-            sum_xy=Sum(ExpressionWrapper(x * excess, output_field=IntegerField())),
-            sum_xx=Sum(ExpressionWrapper(x * x, output_field=IntegerField())),
-            last_x=Max(x),
-            used=Max("units_used"),
-            commitment=Max("units_commitment"),
-            overage=Max("units_overage"),
-            last=Max("usage_date"),
         )
         .order_by()
+        .values_list(
+            "customer_id",
+            "cycle_start",
+            "usage_type",
+            "n",
+            "sum_x",
+            "sum_y",
+            "sum_xy",
+            "sum_xx",
+            "last_x",
+            "used",
+            "commitment",
+            "overage",
+            "last_usage_date",
+        )
     )
     found: dict[tuple[int, str], UsageOverviewRow] = {}
-    for row in figures:
-        cycle = cycles.get(row["customer_id"])
-        if cycle is None or row["cycle_start"] != cycle[0]:
+    for (
+        customer_id,
+        cycle_start,
+        usage_type,
+        n,
+        sum_x,
+        sum_y,
+        sum_xy,
+        sum_xx,
+        last_x,
+        used,
+        commitment,
+        overage,
+        last_usage_date,
+    ) in figures:
+        cycle = cycles.get(customer_id)
+        if cycle is None or cycle_start != cycle[0]:
             continue
         start, end = cycle[0], cycle[1]
-        forecast = forecast_from_sums(
-            TrendSums(row["n"], row["sum_x"], row["sum_y"], row["sum_xy"], row["sum_xx"]),
-            billed_so_far=row["overage"],
-            last_x=row["last_x"],
-            cycle_last_x=(end - start).days,
-        )
-        found[(row["customer_id"], row["usage_type"])] = UsageOverviewRow(
-            customer_id=row["customer_id"],
-            customer_name=names[row["customer_id"]],
-            usage_type=row["usage_type"],
-            usage_unit=rules.PORTS if row["usage_type"] == rules.IVR_PORT else rules.LICENSES,
-            used=row["used"],
-            commitment=row["commitment"],
-            overage=row["overage"],
-            forecast=forecast.billed_forecast,
+        found[(customer_id, usage_type)] = UsageOverviewRow(
+            customer_id=customer_id,
+            customer_name=names[customer_id],
+            usage_type=usage_type,
+            usage_unit=rules.PORTS if usage_type == rules.IVR_PORT else rules.LICENSES,
+            used=used,
+            commitment=commitment,
+            overage=overage,
+            forecast=billed_forecast_from_sums(
+                TrendSums(n, sum_x, sum_y, sum_xy, sum_xx),
+                billed_so_far=overage,
+                last_x=last_x,
+                cycle_last_x=(end - start).days,
+            ),
             cycle_start=start,
             cycle_end=end,
-            last_usage_date=row["last"],
+            last_usage_date=last_usage_date,
         )
     rows: list[UsageOverviewRow] = []
     for customer_id, (start, end, commitments, agent_model) in cycles.items():
@@ -534,48 +524,8 @@ def alerts_of(customer: Organization, today: date) -> QuerySet:
     )
 
 
-# Nightly data, read all day: the overview of a partner's customers is kept in the
-# worker's memory for a short while (settings.USAGE_OVERVIEW_CACHE_SECONDS, 0 = off).
-# Who may see which customer is never cached: every request asks the database again and
-# shows only those customers; customers not in memory yet are computed then.
-_overview_memo: dict[tuple, tuple[float, dict[int, tuple[str, list[UsageOverviewRow]]]]] = {}
-_overview_lock = threading.Lock()
-OVERVIEW_MEMO_KEYS = 64
-
-
-def usage_overview_clear() -> None:
-    with _overview_lock:
-        _overview_memo.clear()
-
-
 def usage_overview_for(person, today: date) -> list[UsageOverviewRow]:
-    """`usage_overview` of every customer `person` may see, using the short-lived memory
-    of computed customers: one query (the visible customers) when they are all there."""
+    """`usage_overview` of every customer `person` may see."""
     from orgs.tenancy import VIEW
 
-    customers = Organization.objects.visible_to(person, VIEW).customers()
-    seconds = getattr(settings, "USAGE_OVERVIEW_CACHE_SECONDS", 120)
-    if seconds <= 0:
-        return usage_overview(customers, today)
-    visible = dict(customers.values_list("pk", "name"))
-    key = (person.organization_id, today)
-    now = time.monotonic()
-    with _overview_lock:
-        expires, known = _overview_memo.get(key, (0.0, {}))
-        if expires <= now:
-            expires, known = now + seconds, {}
-    # A renamed customer is computed again, so names are never stale.
-    missing = [pk for pk, name in visible.items() if pk not in known or known[pk][0] != name]
-    if missing:
-        fresh: dict[int, list[UsageOverviewRow]] = {pk: [] for pk in missing}
-        ids = customers if len(missing) == len(visible) else customers.filter(pk__in=missing)
-        for row in usage_overview(ids, today):
-            fresh[row.customer_id].append(row)
-        known = {**known, **{pk: (visible[pk], rows) for pk, rows in fresh.items()}}
-        with _overview_lock:
-            if len(_overview_memo) >= OVERVIEW_MEMO_KEYS:
-                _overview_memo.clear()
-            _overview_memo[key] = (expires, known)
-    rows = [row for pk in visible for row in known[pk][1]]
-    rows.sort(key=lambda r: (r.customer_name.lower(), r.customer_id, r.usage_type))
-    return rows
+    return usage_overview(Organization.objects.visible_to(person, VIEW).customers(), today)

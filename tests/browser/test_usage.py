@@ -16,7 +16,12 @@ from orgs.roles import Role
 from subscriptions.models import Subscription
 from tests.browser.conftest import log_in
 from tests.conftest import make_tenant
-from tests.factories import CustomerFactory, DailyUsageFactory, SubscriptionFactory
+from tests.factories import (
+    CustomerFactory,
+    DailyUsageFactory,
+    SubscriptionFactory,
+    cycle_usage_from_daily_rows,
+)
 from usage import rules, selectors
 
 PREMIUM, STANDARD, IVR = "Premium Named Agent", "Standard Named Agent", "IVR Port"
@@ -66,6 +71,7 @@ def usage_tenant(label: str):
     fill_cycle(current, cycles[1], last_day=today, standard_peak=22)
     old_cycle = selectors.billing_cycles(tenant.customer, ended, today)[0]
     fill_cycle(ended, old_cycle, last_day=today, standard_peak=18)
+    cycle_usage_from_daily_rows()
     return tenant, current, ended, cycles, old_cycle
 
 

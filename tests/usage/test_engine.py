@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from orgs.roles import Role
 from subscriptions.models import Subscription
 from tests.factories import CustomerFactory, SubscriptionFactory
+from tests.usage.test_cycle_usage import assert_summaries_match
 from usage import engine, rules, services, tasks
 from usage.models import AgentSession, DailyUsage, DirtyDay, IvrSession, NamedAgentFirstDay
 
@@ -197,9 +198,11 @@ def test_engine_rows_equal_the_rules(subs, agents, ivrs, other_agents):
     store(other, other_agents, [])
     engine.compute_days([customer.pk, other.pk], DAYS[0], DAYS[-1])
     assert stored_rows(customer) == naive_rows(terms, agents, ivrs)
+    assert_summaries_match()
     # Running again gives the same rows.
     engine.compute_days([customer.pk], DAYS[0], DAYS[-1])
     assert stored_rows(customer) == naive_rows(terms, agents, ivrs)
+    assert_summaries_match()
 
 
 @PROPERTY
@@ -255,6 +258,7 @@ def test_late_events_recompute_the_days_they_touch(subs, early, late, early_ivr,
     # Late events may touch days before the window: those are computed too.
     days = sorted(set(DAYS) | {day for day, _type in stored})
     assert stored == naive_rows(terms, early + late, early_ivr + late_ivr, days)
+    assert_summaries_match()
 
 
 def test_named_first_days_grow_a_day_at_a_time(django_assert_max_num_queries):

@@ -8,7 +8,12 @@ from datetime import date, timedelta
 
 from orgs.models import Organization
 from subscriptions.models import Subscription
-from tests.factories import CustomerFactory, DailyUsageFactory, SubscriptionFactory
+from tests.factories import (
+    CustomerFactory,
+    DailyUsageFactory,
+    SubscriptionFactory,
+    cycle_usage_from_daily_rows,
+)
 from usage import selectors
 from usage.forecast import DayFigures, forecast_billed_overage
 
@@ -59,6 +64,7 @@ def test_overview_forecast_equals_the_pure_forecast(world):
         expected[customer.pk] = forecast_billed_overage(
             days, cycle_start=cycle_start, cycle_end=cycle_end
         )
+    cycle_usage_from_daily_rows()
     customers = Organization.objects.filter(pk__in=expected)
     rows = selectors.usage_overview(customers, TODAY)
     standard = {r.customer_id: r for r in rows if r.usage_type == STANDARD}

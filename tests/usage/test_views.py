@@ -16,7 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from orgs.models import AuditLog
 from orgs.roles import Role
 from subscriptions.models import Subscription
-from tests.factories import CustomerFactory, DailyUsageFactory, SubscriptionFactory
+from tests.factories import (
+    CustomerFactory,
+    DailyUsageFactory,
+    SubscriptionFactory,
+    cycle_usage_from_daily_rows,
+)
 from usage.alert_models import OverageAlert, OverageAlertSettings
 from usage.selectors import DAILY_DETAIL_COLUMNS
 
@@ -62,6 +67,7 @@ def setup_usage(tenant, *, days: int = 4) -> Subscription:
         units_commitment=20,
         comment="Overage peak",
     )
+    cycle_usage_from_daily_rows()
     return subscription
 
 
@@ -304,6 +310,7 @@ def test_partner_usage_view_query_count_is_constant(
             usage_type=STANDARD,
             units_used=9,
         )
+    cycle_usage_from_daily_rows()
     with django_assert_num_queries(len(few)):
         response = client.get("/usage/")
     assert len(response.context["table"].rows) == 27
@@ -361,33 +368,21 @@ def test_read_only_admins_see_but_cannot_change_thresholds(client, world, role):
     assert not OverageAlertSettings.objects.exists()
 
 
-def test_overview_memory_never_outlives_visibility(
-    client, world, clock, settings, django_assert_max_num_queries
-):
+def test_overview_follows_visibility_and_names_at_once(client, world, clock):
     from orgs.models import PartnerRelationship
-    from usage.selectors import usage_overview_clear
 
-    settings.USAGE_OVERVIEW_CACHE_SECONDS = 60
-    usage_overview_clear()
     setup_usage(world.a)
     extra = CustomerFactory(name="Extra Co", partner=world.a.partner)
     SubscriptionFactory(customer=extra, start_date=date(2024, 3, 9))
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
-    try:
-        first = client.get("/usage/")
-        assert len(first.context["table"].rows) == 6
-        with django_assert_max_num_queries(4):  # session, person, visible customers
-            again = client.get("/usage/")
-        assert len(again.context["table"].rows) == 6
-        # Access withdrawn: gone at once, memory or not.
-        PartnerRelationship.objects.filter(customer=extra).delete()
-        assert "Extra Co" not in client.get("/usage/").content.decode()
-        # Renamed: computed again, not shown under the old name.
-        world.a.customer.name = "Renamed Co"
-        world.a.customer.save()
-        assert "Renamed Co" in client.get("/usage/").content.decode()
-    finally:
-        usage_overview_clear()
+    assert len(client.get("/usage/").context["table"].rows) == 6
+    # Access withdrawn: gone on the next request.
+    PartnerRelationship.objects.filter(customer=extra).delete()
+    assert "Extra Co" not in client.get("/usage/").content.decode()
+    # Renamed: shown under the new name.
+    world.a.customer.name = "Renamed Co"
+    world.a.customer.save()
+    assert "Renamed Co" in client.get("/usage/").content.decode()
 
 
 @pytest.mark.parametrize(
