@@ -32,6 +32,7 @@ from django.utils import timezone
 from subscriptions.models import Subscription
 from usage import engine_core, locks, rules
 from usage.engine_core import epoch_midnight
+from usage.forecast import TrendSums, billed_forecast_from_sums
 from usage.models import (
     AgentSession,
     CycleUsage,
@@ -750,8 +751,23 @@ def cycle_usage_refresh(
         missing = {(row[0], row[1]) for row in figures} - set(ends)
         if missing:
             ends.update(_cycle_ends(missing))
-        rows = [(*row, ends[(row[0], row[1])]) for row in figures]
-        _bulk_insert(CycleUsage, [*CYCLE_USAGE_COLUMNS, "cycle_end"], rows)
+        rows = [
+            (*row, ends[(row[0], row[1])], _cycle_forecast(row, ends[(row[0], row[1])]))
+            for row in figures
+        ]
+        _bulk_insert(CycleUsage, [*CYCLE_USAGE_COLUMNS, "cycle_end", "forecast"], rows)
+
+
+def _cycle_forecast(row: tuple, cycle_end: date) -> int:
+    """The billed-overage forecast of one summary row (CYCLE_USAGE_COLUMNS order)."""
+    _customer, cycle_start, _type, n, sum_x, sum_y, sum_xy, sum_xx, last_x, *_rest = row
+    overage = row[CYCLE_USAGE_COLUMNS.index("overage")]
+    return billed_forecast_from_sums(
+        TrendSums(n, sum_x, sum_y, sum_xy, sum_xx),
+        billed_so_far=overage,
+        last_x=last_x,
+        cycle_last_x=(cycle_end - cycle_start).days,
+    )
 
 
 def _cycle_ends(cycles: set[tuple[int, date]]) -> dict[tuple[int, date], date]:

@@ -1,29 +1,23 @@
-"""Filtering of the partner usage view. Its rows are computed per customer from the cycle
-summaries (`CycleUsage`), so the filters apply to those rows, once, for the page and its
-export."""
+"""Filtering of the partner usage view: one function over the cycle summaries, in SQL,
+for the page and its export."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from django.db.models import QuerySet
 
 from usage.forms import UsageOverviewFilterForm
-from usage.selectors import UsageOverviewRow
 
 
-def usage_overview_filter(
-    rows: Iterable[UsageOverviewRow], form: UsageOverviewFilterForm
-) -> list[UsageOverviewRow]:
-    rows = list(rows)
+def usage_overview_filter(rows: QuerySet, form: UsageOverviewFilterForm) -> QuerySet:
     if not form.is_valid():
         return rows
     data = form.cleaned_data
     if data["q"]:
-        needle = data["q"].casefold()
-        rows = [row for row in rows if needle in row.customer_name.casefold()]
+        rows = rows.filter(customer__name__icontains=data["q"])
     if data["usage_type"]:
-        rows = [row for row in rows if row.usage_type == data["usage_type"]]
+        rows = rows.filter(usage_type=data["usage_type"])
     if data["status"] == UsageOverviewFilterForm.ATTENTION:
-        rows = [row for row in rows if row.status in ("over", "near")]
+        rows = rows.filter(status__in=("over", "near"))
     elif data["status"] == UsageOverviewFilterForm.OVER:
-        rows = [row for row in rows if row.status == "over"]
+        rows = rows.filter(status="over")
     return rows

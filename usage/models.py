@@ -86,6 +86,9 @@ class CycleUsage(models.Model):
     commitment = models.PositiveIntegerField(_("units commitment"))
     overage = models.PositiveIntegerField(_("units overage"))
     last_usage_date = models.DateField(_("last usage date"))
+    # The cycle's billed overage projected from its trend (usage.forecast), kept with the
+    # sums it comes from so the partner view can sort and filter on it in SQL.
+    forecast = models.PositiveIntegerField(_("forecast billed overage"), default=0)
 
     objects = CustomerOwnedQuerySet.as_manager()
 

@@ -8,7 +8,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThanOrEqual
 
 from orgs.models import Organization
 from subscriptions.models import Subscription
@@ -16,8 +28,6 @@ from usage import rules
 from usage.forecast import (
     DayFigures,
     Forecast,
-    TrendSums,
-    billed_forecast_from_sums,
     forecast_billed_overage,
 )
 from usage.models import CycleUsage, DailyUsage
@@ -345,171 +355,41 @@ def usage_dashboard(customer: Organization, today: date) -> UsageDashboard:
 NEAR_COMMITMENT_PERCENT = 90
 
 
-@dataclass(frozen=True)
-class UsageOverviewRow:
-    """One customer and usage type in the partner usage view."""
-
-    customer_id: int
-    customer_name: str
-    usage_type: str
-    usage_unit: str
-    used: int
-    commitment: int
-    overage: int
-    forecast: int
-    cycle_start: date
-    cycle_end: date
-    last_usage_date: date | None
-
-    @property
-    def percent(self) -> int | None:
-        """Highest daily usage as a share of the commitment, in whole percent."""
-        if self.commitment == 0:
-            return None if self.used == 0 else 10**6
-        return self.used * 100 // self.commitment
-
-    @property
-    def status(self) -> str:
-        if self.overage > 0 or (self.commitment == 0 and self.used > 0):
-            return "over"
-        if self.commitment and self.used * 100 >= NEAR_COMMITMENT_PERCENT * self.commitment:
-            return "near"
-        return "under"
-
-
-def usage_overview(customers: QuerySet[Organization], today: date) -> list[UsageOverviewRow]:
+def usage_overview(customers: QuerySet[Organization], today: date) -> QuerySet[CycleUsage]:
     """Current-cycle usage, commitment, overage so far and forecast billed overage per
     customer and usage type, for every customer in `customers` (already scoped to the
-    person asking). Three queries whatever the number of customers: the customers, their
-    subscriptions, and their cycles' summaries (`CycleUsage`, kept by the engine), which
-    hold the trend sums the forecast needs. Customers with no active subscription today
-    are left out."""
-    names = dict(customers.values_list("pk", "name"))
-    # Plain tuples, not model instances: thousands of customers on every request.
-    terms_by_customer: dict[int, list[rules.SubscriptionTerms]] = {}
-    for customer_id, pk, start, end, model, standard, premium, ports in (
-        Subscription.objects.unscoped()
-        .filter(customer__in=customers)
-        .exclude(status=Subscription.Status.PENDING_SETUP)
-        .order_by()
-        .values_list(
-            "customer_id",
-            "pk",
-            "start_date",
-            "end_date",
-            "agent_model",
-            "standard_agents",
-            "premium_agents",
-            "addon_ivr_ports",
-        )
-    ):
-        terms_by_customer.setdefault(customer_id, []).append(
-            rules.SubscriptionTerms(pk, start, end, start.day, model, standard, premium, ports)
-        )
-
-    cycles: dict[int, tuple[date, date, rules.Commitments, str]] = {}
-    for customer_id, terms in terms_by_customer.items():
-        cycle = rules.customer_billing_cycle(terms, today)
-        primary = rules.primary_subscription(terms, today)
-        if cycle is not None and primary is not None:
-            cycles[customer_id] = (*cycle, rules.commitments_on(terms, today), primary.agent_model)
-
-    figures = (
+    person asking): their summaries of the cycle running today (`CycleUsage`, kept by
+    the engine), annotated with `customer_name`, `percent` (the cycle high as a share of
+    the commitment) and `status` (over / near / under) so the page sorts, filters and
+    pages in SQL. Customers with no computed day in the current cycle are not listed."""
+    near = GreaterThanOrEqual(F("used") * 100, F("commitment") * NEAR_COMMITMENT_PERCENT)
+    return (
         CycleUsage.objects.unscoped()
-        .filter(
-            customer__in=customers,
-            cycle_start__gt=today - timedelta(days=32),
-            cycle_start__lte=today,
+        .filter(customer__in=customers, cycle_start__lte=today, cycle_end__gte=today)
+        .annotate(
+            customer_name=F("customer__name"),
+            percent=Case(
+                When(commitment=0, used=0, then=Value(None)),
+                When(commitment=0, then=Value(10**6)),
+                default=F("used") * 100 / F("commitment"),
+                output_field=IntegerField(),
+            ),
+            status=Case(
+                When(Q(overage__gt=0) | Q(commitment=0, used__gt=0), then=Value("over")),
+                When(Q(near, commitment__gt=0), then=Value("near")),
+                default=Value("under"),
+                output_field=CharField(),
+            ),
         )
-        .order_by()
-        .values_list(
-            "customer_id",
-            "cycle_start",
-            "usage_type",
-            "n",
-            "sum_x",
-            "sum_y",
-            "sum_xy",
-            "sum_xx",
-            "last_x",
-            "used",
-            "commitment",
-            "overage",
-            "last_usage_date",
-        )
+        .order_by("customer_name", "customer_id", "usage_type")
     )
-    found: dict[tuple[int, str], UsageOverviewRow] = {}
-    for (
-        customer_id,
-        cycle_start,
-        usage_type,
-        n,
-        sum_x,
-        sum_y,
-        sum_xy,
-        sum_xx,
-        last_x,
-        used,
-        commitment,
-        overage,
-        last_usage_date,
-    ) in figures:
-        cycle = cycles.get(customer_id)
-        if cycle is None or cycle_start != cycle[0]:
-            continue
-        start, end = cycle[0], cycle[1]
-        found[(customer_id, usage_type)] = UsageOverviewRow(
-            customer_id=customer_id,
-            customer_name=names[customer_id],
-            usage_type=usage_type,
-            usage_unit=rules.PORTS if usage_type == rules.IVR_PORT else rules.LICENSES,
-            used=used,
-            commitment=commitment,
-            overage=overage,
-            forecast=billed_forecast_from_sums(
-                TrendSums(n, sum_x, sum_y, sum_xy, sum_xx),
-                billed_so_far=overage,
-                last_x=last_x,
-                cycle_last_x=(end - start).days,
-            ),
-            cycle_start=start,
-            cycle_end=end,
-            last_usage_date=last_usage_date,
-        )
-    rows: list[UsageOverviewRow] = []
-    for customer_id, (start, end, commitments, agent_model) in cycles.items():
-        premium_type, standard_type = rules.AGENT_USAGE_TYPES[agent_model]
-        expected = (
-            (premium_type, rules.LICENSES, commitments.premium),
-            (standard_type, rules.LICENSES, commitments.standard),
-            (
-                rules.IVR_PORT,
-                rules.PORTS,
-                rules.ivr_commitment(
-                    commitments.standard, commitments.premium, 0, 0, commitments.addon_ivr_ports
-                ),
-            ),
-        )
-        for usage_type, unit, commitment in expected:
-            row = found.get((customer_id, usage_type))
-            rows.append(
-                row
-                or UsageOverviewRow(
-                    customer_id=customer_id,
-                    customer_name=names[customer_id],
-                    usage_type=usage_type,
-                    usage_unit=unit,
-                    used=0,
-                    commitment=commitment,
-                    overage=0,
-                    forecast=0,
-                    cycle_start=start,
-                    cycle_end=end,
-                    last_usage_date=None,
-                )
-            )
-    rows.sort(key=lambda r: (r.customer_name.lower(), r.customer_id, r.usage_type))
-    return rows
+
+
+def usage_overview_for(person, today: date) -> QuerySet[CycleUsage]:
+    """`usage_overview` of every customer `person` may see."""
+    from orgs.tenancy import VIEW
+
+    return usage_overview(Organization.objects.visible_to(person, VIEW).customers(), today)
 
 
 # --- Overage alerts -----------------------------------------------------------------------
@@ -522,10 +402,3 @@ def alerts_of(customer: Organization, today: date) -> QuerySet:
     return OverageAlert.objects.unscoped().filter(
         customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)
     )
-
-
-def usage_overview_for(person, today: date) -> list[UsageOverviewRow]:
-    """`usage_overview` of every customer `person` may see."""
-    from orgs.tenancy import VIEW
-
-    return usage_overview(Organization.objects.visible_to(person, VIEW).customers(), today)

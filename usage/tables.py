@@ -3,18 +3,15 @@ and its CSV/XLSX export."""
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_tables2.data import TableListData
-from django_tables2.utils import OrderBy
 
 from usage import rules
-from usage.selectors import DAILY_DETAIL_COLUMNS, UsageOverviewRow
+from usage.models import CycleUsage
+from usage.selectors import DAILY_DETAIL_COLUMNS
 
 HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
 
@@ -87,23 +84,6 @@ class DailyDetailTable(tables.Table):
 
     def value_comment(self, record) -> str:
         return record.comment
-
-
-class SortedListData(TableListData):
-    """List data sorted with plain attribute keys. django-tables2 sorts a list through a
-    comparison of accessors, which took 200 ms for the 6,000 rows of 2,000 customers."""
-
-    def order_by(self, aliases):
-        keys = []
-        for alias in aliases:
-            column = self.table.columns[OrderBy(alias).bare]
-            keys += (
-                column.order_by.opposite
-                if alias[0] != column.order_by_alias[0]
-                else (column.order_by)
-            )
-        for key in reversed(keys):  # stable sorts, least significant key first
-            self.data.sort(key=attrgetter(key.bare), reverse=key.is_descending)
 
 
 STATUS_LABELS = {
@@ -179,20 +159,20 @@ class UsageOverviewTable(tables.Table):
             ),
         )
 
-    def value_customer_name(self, record: UsageOverviewRow) -> str:
+    def value_customer_name(self, record: CycleUsage) -> str:
         return record.customer_name
 
-    def value_usage_type(self, record: UsageOverviewRow) -> str:
+    def value_usage_type(self, record: CycleUsage) -> str:
         return record.usage_type
 
-    def value_percent(self, record: UsageOverviewRow) -> str:
+    def value_percent(self, record: CycleUsage) -> str:
         return "" if record.commitment == 0 else str(record.percent)
 
     def value_status(self, value: str) -> str:
         return str(STATUS_LABELS[value])
 
-    def render_cycle(self, record: UsageOverviewRow) -> str:
+    def render_cycle(self, record: CycleUsage) -> str:
         return f"{record.cycle_start:%Y-%m-%d} – {record.cycle_end:%Y-%m-%d}"
 
-    def value_cycle(self, record: UsageOverviewRow) -> str:
+    def value_cycle(self, record: CycleUsage) -> str:
         return self.render_cycle(record)

@@ -24,7 +24,7 @@ from usage import alert_services, rules, selectors
 from usage.filters import usage_overview_filter
 from usage.forms import AlertSettingsForm, UsageOverviewFilterForm
 from usage.models import DailyUsage
-from usage.tables import DailyDetailTable, SortedListData, UsageOverviewTable
+from usage.tables import DailyDetailTable, UsageOverviewTable
 
 FORECAST_METHOD = gettext_lazy(
     "Forecast: a straight line is fitted through each usage type's daily excess over "
@@ -214,12 +214,12 @@ class UsageOverviewView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templ
         return super().get(request, *args, **kwargs)
 
     def get_table_data(self):
-        return SortedListData(self.rows)
+        return self.rows
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             filter_form=self.filter_form,
-            customer_count=len({row.customer_id for row in self.all_rows}),
+            customer_count=self.all_rows.values("customer_id").distinct().count(),
             forecast_method=FORECAST_METHOD,
             **kwargs,
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from orgs.models import Organization
 from subscriptions.models import Subscription
 from tests.factories import (
@@ -72,9 +74,8 @@ def test_overview_forecast_equals_the_pure_forecast(world):
     for customer_id, forecast in expected.items():
         assert standard[customer_id].overage == forecast.billed_so_far
         assert standard[customer_id].forecast == forecast.billed_forecast
-    # Premium and IVR rows exist with the subscription's commitments even without usage.
-    premium = [r for r in rows if r.usage_type == PREMIUM]
-    assert len(premium) == 6 and all(r.commitment == 5 and r.used == 0 for r in premium)
+    # Only computed usage types are listed (the nightly run computes every type).
+    assert {r.usage_type for r in rows} == {STANDARD}
 
 
 def test_overview_leaves_out_customers_without_an_active_subscription(world):
@@ -84,31 +85,45 @@ def test_overview_leaves_out_customers_without_an_active_subscription(world):
         status=Subscription.Status.ENDED,
     )
     rows = selectors.usage_overview(Organization.objects.filter(pk=world.a.customer.pk), TODAY)
-    assert rows == []
+    assert list(rows) == []
 
 
-def test_overview_status():
-    row = selectors.UsageOverviewRow(
-        customer_id=1,
-        customer_name="x",
+@pytest.mark.parametrize(
+    ("used", "commitment", "overage", "status", "percent"),
+    [
+        (9, 10, 0, "near", 90),
+        (8, 10, 0, "under", 80),
+        (11, 10, 1, "over", 110),
+        (11, 10, 0, "near", 110),  # above commitment but covered by substitution
+        (0, 0, 0, "under", None),
+        (3, 0, 0, "over", 10**6),
+    ],
+)
+def test_overview_status_and_percent_are_worked_out_in_sql(
+    world, used, commitment, overage, status, percent
+):
+    from usage.models import CycleUsage
+
+    CycleUsage.objects.unscoped().create(
+        customer=world.a.customer,
+        cycle_start=TODAY - timedelta(days=3),
+        cycle_end=TODAY + timedelta(days=20),
         usage_type=STANDARD,
-        usage_unit="Licenses",
-        used=9,
-        commitment=10,
-        overage=0,
-        forecast=0,
-        cycle_start=TODAY,
-        cycle_end=TODAY,
-        last_usage_date=None,
+        n=1,
+        sum_x=0,
+        sum_y=0,
+        sum_xy=0,
+        sum_xx=0,
+        last_x=0,
+        used=used,
+        commitment=commitment,
+        overage=overage,
+        last_usage_date=TODAY,
     )
-    from dataclasses import replace
-
-    assert row.status == "near" and row.percent == 90
-    assert replace(row, used=8).status == "under"
-    assert replace(row, used=11, overage=1).status == "over"
-    assert replace(row, used=11, overage=0).status == "near"  # covered by substitution
-    assert replace(row, commitment=0, used=0).status == "under"
-    assert replace(row, commitment=0, used=2).status == "over"
+    (row,) = selectors.usage_overview(Organization.objects.filter(pk=world.a.customer.pk), TODAY)
+    assert (row.status, row.percent) == (status, percent)
+    filtered = selectors.usage_overview(Organization.objects.all(), TODAY).filter(status=status)
+    assert [r.pk for r in filtered] == [row.pk]
 
 
 def test_dashboard_days_and_forecasts(world):

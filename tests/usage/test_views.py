@@ -261,7 +261,17 @@ def test_daily_detail_query_count_is_constant(client, world, clock, django_asser
 def test_partner_usage_view_lists_sorts_filters_and_drills_down(client, world, clock):
     setup_usage(world.a)
     quiet = CustomerFactory(name="Quiet Co", partner=world.a.partner)
-    SubscriptionFactory(customer=quiet, start_date=date(2024, 3, 9))
+    quiet_subscription = SubscriptionFactory(customer=quiet, start_date=date(2024, 3, 9))
+    for usage_type in (PREMIUM, STANDARD, IVR):  # the nightly run's rows of a quiet day
+        DailyUsageFactory(
+            customer=quiet,
+            subscription=quiet_subscription,
+            usage_date=CYCLE[0],
+            cycle_start=CYCLE[0],
+            usage_type=usage_type,
+            units_commitment=10,
+        )
+    cycle_usage_from_daily_rows()
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     response = client.get("/usage/")
     assert response.status_code == 200
@@ -313,7 +323,7 @@ def test_partner_usage_view_query_count_is_constant(
     cycle_usage_from_daily_rows()
     with django_assert_num_queries(len(few)):
         response = client.get("/usage/")
-    assert len(response.context["table"].rows) == 27
+    assert len(response.context["table"].rows) == 3 + 8  # one computed type each
 
 
 def test_customer_people_see_only_their_own_usage_in_the_view(client, world, clock):
@@ -373,9 +383,18 @@ def test_overview_follows_visibility_and_names_at_once(client, world, clock):
 
     setup_usage(world.a)
     extra = CustomerFactory(name="Extra Co", partner=world.a.partner)
-    SubscriptionFactory(customer=extra, start_date=date(2024, 3, 9))
+    subscription = SubscriptionFactory(customer=extra, start_date=date(2024, 3, 9))
+    DailyUsageFactory(
+        customer=extra,
+        subscription=subscription,
+        usage_date=CYCLE[0],
+        cycle_start=CYCLE[0],
+        usage_type=STANDARD,
+    )
+    cycle_usage_from_daily_rows()
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
-    assert len(client.get("/usage/").context["table"].rows) == 6
+    assert len(client.get("/usage/").context["table"].rows) == 4
+    assert "Extra Co" in client.get("/usage/").content.decode()
     # Access withdrawn: gone on the next request.
     PartnerRelationship.objects.filter(customer=extra).delete()
     assert "Extra Co" not in client.get("/usage/").content.decode()
