@@ -204,11 +204,14 @@ def forecast_cycles() -> None:
     if CycleUsage.objects.unscoped().filter(forecast__gt=0).exists():
         return
     started = time.perf_counter()
-    rows = CycleUsage.objects.unscoped().values_list("pk", *CYCLE_USAGE_COLUMNS, "cycle_end")
+    # Read in full first: the connection cannot fetch from a cursor while it COPYs.
+    rows = list(
+        CycleUsage.objects.unscoped().values_list("pk", *CYCLE_USAGE_COLUMNS, "cycle_end")
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE bench_forecast (id bigint, forecast int) ON COMMIT DROP")
         with cursor.copy("COPY bench_forecast (id, forecast) FROM STDIN") as copy:
-            for pk, *figures, cycle_end in rows.iterator(chunk_size=10000):
+            for pk, *figures, cycle_end in rows:
                 copy.write_row((pk, _cycle_forecast(tuple(figures), cycle_end)))
         cursor.execute(
             f"UPDATE {table} c SET forecast = f.forecast FROM bench_forecast f WHERE c.id = f.id"
