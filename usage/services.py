@@ -9,7 +9,7 @@ days of the same cycle (their cumulative counts change too).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -135,6 +135,24 @@ def _records(payload: Any, collection: str) -> list:
             % {"max": MAX_BATCH, "n": len(records)}
         )
     return records
+
+
+def _objects(records: list, errors: _Errors, not_an_object: str) -> Iterator[tuple[int, dict]]:
+    """The batch's records that are JSON objects, with their index; any other is an error."""
+    for index, record in enumerate(records):
+        if isinstance(record, dict):
+            yield index, record
+        else:
+            errors.add(index, "", not_an_object)
+
+
+def _checked(errors: _Errors, rows: list[tuple[int, tuple]]) -> dict[str, tuple]:
+    """The batch's rows by id once every record and every repeated id is valid; else the
+    whole batch is refused with every bad record named."""
+    errors.raise_if_any()
+    by_id, _repeats = _dedupe(errors, rows)
+    errors.raise_if_any()
+    return by_id
 
 
 def _dedupe(errors: _Errors, rows: list[tuple[int, tuple]]) -> tuple[dict[str, tuple], int]:
@@ -306,10 +324,7 @@ def agent_sessions_ingest(
     terms = _require_active_subscription(customer)
     errors = _Errors("sessions")
     rows: list[tuple[int, tuple]] = []
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            errors.add(index, "", _("Each session is an object."))
-            continue
+    for index, record in _objects(records, errors, _("Each session is an object.")):
         session_id = _field(errors, index, record, "id", _identifier)
         agent_id = _field(errors, index, record, "agent_id", _identifier)
         license_ = record.get("license")
@@ -322,9 +337,7 @@ def agent_sessions_ingest(
         _interval(errors, index, login, logout, "logout_at")
         if None not in (session_id, agent_id, login, logout) and license_ in LICENSES:
             rows.append((index, (session_id, agent_id, LICENSES[license_], login, logout)))
-    errors.raise_if_any()
-    by_id, _repeats = _dedupe(errors, rows)
-    errors.raise_if_any()
+    by_id = _checked(errors, rows)
     named = any(t.agent_model == rules.NAMED for t in terms)
     today = now.date()
     with transaction.atomic():
@@ -352,19 +365,14 @@ def ivr_sessions_ingest(
     terms = _require_active_subscription(customer)
     errors = _Errors("sessions")
     rows: list[tuple[int, tuple]] = []
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            errors.add(index, "", _("Each session is an object."))
-            continue
+    for index, record in _objects(records, errors, _("Each session is an object.")):
         session_id = _field(errors, index, record, "id", _identifier)
         start = _field(errors, index, record, "started_at", lambda r, f: _timestamp(r, f, now))
         end = _field(errors, index, record, "ended_at", lambda r, f: _timestamp(r, f, now))
         _interval(errors, index, start, end, "ended_at")
         if None not in (session_id, start, end):
             rows.append((index, (session_id, start, end)))
-    errors.raise_if_any()
-    by_id, _repeats = _dedupe(errors, rows)
-    errors.raise_if_any()
+    by_id = _checked(errors, rows)
     with transaction.atomic():
         new = _store(
             IvrSession,
@@ -393,10 +401,7 @@ def digital_usage_ingest(
     skus = _digital_skus()
     errors = _Errors("records")
     rows: list[tuple[int, tuple]] = []
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            errors.add(index, "", _("Each record is an object."))
-            continue
+    for index, record in _objects(records, errors, _("Each record is an object.")):
         record_id = _field(errors, index, record, "id", _identifier)
         sku = record.get("sku")
         if sku in (None, ""):
@@ -417,9 +422,7 @@ def digital_usage_ingest(
         usable = valid_units and 0 < units <= 2_000_000_000
         if None not in (record_id, occurred) and sku in skus and usable:
             rows.append((index, (record_id, sku, units, occurred)))
-    errors.raise_if_any()
-    by_id, _repeats = _dedupe(errors, rows)
-    errors.raise_if_any()
+    by_id = _checked(errors, rows)
     with transaction.atomic():
         new = _store(
             DigitalUsage,
