@@ -12,7 +12,7 @@ from django_countries.fields import CountryField
 
 from orgs.regions import Region, region_for_country
 from orgs.roles import Role
-from orgs.tenancy import CustomerOwnedQuerySet, OrganizationQuerySet
+from orgs.tenancy import TenantQuerySet
 
 
 class Industry(models.TextChoices):
@@ -26,6 +26,11 @@ class Industry(models.TextChoices):
     TELECOM = "telecom", _("Telecommunications")
     TRAVEL = "travel", _("Travel and hospitality")
     OTHER = "other", _("Other")
+
+
+class OrganizationQuerySet(TenantQuerySet):
+    def customers(self) -> "OrganizationQuerySet":
+        return self.filter(kind="customer")
 
 
 class Organization(models.Model):
@@ -124,7 +129,7 @@ class PartnerRelationship(models.Model):
     is_managing = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -138,13 +143,8 @@ class PartnerRelationship(models.Model):
         return f"{self.partner} → {self.customer} ({self.access})"
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, person: "Person", action: str = "view") -> "PersonQuerySet":
-        """The people of the organisations `person` may act on with `action`."""
-        return self.filter(organization__in=Organization.objects.visible_to(person, action))
-
-    def unscoped(self) -> "PersonQuerySet":
-        return self.all()
+class PersonQuerySet(TenantQuerySet):
+    """People: reached through their organisation (orgs/tenancy.py)."""
 
 
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
@@ -217,7 +217,7 @@ class CustomerAssignment(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
     customer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="assignments")
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -226,14 +226,6 @@ class CustomerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.customer}"
-
-
-class AuditLogQuerySet(models.QuerySet):
-    def visible_to(self, person: Person) -> "AuditLogQuerySet":
-        """Full admins read the log of what they administer."""
-        from orgs.tenancy import ADMIN
-
-        return self.filter(organization__in=Organization.objects.visible_to(person, ADMIN))
 
 
 class AuditLog(models.Model):
@@ -254,7 +246,7 @@ class AuditLog(models.Model):
     after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = AuditLogQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

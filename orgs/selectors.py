@@ -6,10 +6,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from orgs.models import Organization, PartnerRelationship, Person
-from orgs.tenancy import PROVISION, VIEW
+from orgs.tenancy import PROVISION, VIEW, visible_rows
 
 
-def customers_for_list(person: Person) -> QuerySet[Organization]:
+def customers_for_list(
+    person: Person, reachable: QuerySet[Organization] | None = None
+) -> QuerySet[Organization]:
     """The customers on a person's customer list: every customer they may see, plus the
     trial customers their partner may only provision, plus customers asked for consent to
     a trial of this partner; with what the columns need. `listed_by_trial_only` marks the
@@ -21,16 +23,15 @@ def customers_for_list(person: Person) -> QuerySet[Organization]:
     from trials.selectors import open_trials_prefetch, pending_consent_customer_ids
 
     today = timezone.now().date()
-    visible = Organization.objects.visible_to(person, VIEW) | Organization.objects.visible_to(
-        person, PROVISION
-    )
+    if reachable is None:
+        reachable = visible_rows(Organization, person, (VIEW, PROVISION))
     current = (
         Subscription.objects.unscoped()
         .filter(start_date__lte=today)
         .exclude(end_date__lt=today)
         .select_related("order__offer")
     )
-    reachable = visible.values("pk")
+    reachable = reachable.values("pk")
     # A customer only asked for consent shows nothing of what it bought from others.
     current = current.filter(customer__in=reachable)
     listed = Organization.objects.filter(

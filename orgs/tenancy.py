@@ -1,14 +1,37 @@
-"""Tenancy in one place: who may see or change which organisation, and the scoped
-querysets, view mixins and viewsets built on it. Anything outside a person's reach
-answers 404, the same as something that does not exist.
+"""Tenancy in one place: who may see or change which rows. Read this module to learn it.
+
+Every tenant model's manager is built on `TenantQuerySet`. Its `visible_to(person,
+action)` first runs the opening every model shares (nobody logged in, or a person
+without an organisation, reaches nothing; a read-only admin reaches nothing for any
+action but VIEW), then the model's reach declared in `REACH` below. `unscoped()` is the
+named, greppable bypass for services, tasks and commands; `can(person, obj, action)` is
+the one yes/no question views ask. Anything outside a person's reach answers 404, the
+same as something that does not exist (`get_visible_or_404`).
+
+Declaring a new model's reach takes two lines. A model owned by a customer (an invoice,
+say) gets the shared queryset and one line in `REACH`::
+
+    # billing/models.py, on the model
+    objects = TenantQuerySet.as_manager()
+    # here, in REACH
+    "billing.Invoice": Through("customer"),
+
+A row owned through another tenant row follows the path to the organisation
+(`"billing.Dispute": Through("invoice__customer")`); a row only a partner's people see
+uses `PartnerOwned`. `tests/orgs/test_tenancy_rules.py` fails for a model built on
+`TenantQuerySet` without a line here. This module names other apps' models only as
+strings: `orgs` imports no other app.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
 from orgs import roles
 
@@ -22,67 +45,222 @@ ADMIN = "admin"
 ACTIONS = (VIEW, CHANGE, PROVISION, ADMIN)
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def visible_to(self, person: Person, action: str = VIEW) -> OrganizationQuerySet:
-        """The organisations `person` may act on with `action`.
+# ---- the shared queryset ----------------------------------------------------------------
 
-        A customer's people reach their own organisation. A partner's people reach their
-        own and the customers related to the partner: all of them or only those they
-        created or were assigned (by role), with full access for anything but
-        provisioning. Read-only roles reach nothing for a change.
-        """
+
+class TenantQuerySet(models.QuerySet):
+    """The queryset of every tenant model. Subclasses may add plain filters (e.g.
+    `customers()`), never their own `visible_to` or `unscoped`: a model's reach is its
+    line in `REACH`."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("visible_to", "unscoped"):
+            if name in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}(): declare the model's reach in "
+                    "orgs/tenancy.py REACH instead."
+                )
+
+    def visible_to(self, person: Person, action: str = VIEW) -> TenantQuerySet:
+        """The rows `person` may act on with `action` (one of ACTIONS)."""
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
         if not getattr(person, "is_authenticated", False) or person.organization_id is None:
             return self.none()
-        role = person.role
-        if action != VIEW and roles.is_read_only(role):
+        if action != VIEW and roles.is_read_only(person.role):
             return self.none()
+        return reach_of(self.model).scope(self, person, action)
+
+    def unscoped(self) -> TenantQuerySet:
+        """Every row, whoever asks: for services, tasks and commands only."""
+        return self.all()
+
+
+# The old name, kept so that code written before the base was renamed still imports.
+CustomerOwnedQuerySet = TenantQuerySet
+
+
+def _organizations():
+    return apps.get_model("orgs", "Organization").objects
+
+
+def _created_or_assigned(person: Person, customer_path: str = "customer") -> Q:
+    """Customers a partner admin or sales admin reaches: those they created or were
+    assigned (the other partner roles reach every customer of the partner)."""
+    return Q(**{f"{customer_path}__created_by": person}) | Q(
+        **{f"{customer_path}__assignments__person": person}
+    )
+
+
+# ---- the kinds of reach ----------------------------------------------------------------
+
+
+class Reach:
+    """How one model's rows are reached, after the shared opening of `visible_to`."""
+
+    def scope(self, queryset, person: Person, action: str):
+        raise NotImplementedError
+
+
+class Organizations(Reach):
+    """The organisation rule everything else leans on.
+
+    A customer's people reach their own organisation (only full admins for a change). A
+    partner's people reach their own and the customers related to the partner: all of
+    them or only those they created or were assigned (by role), with full access for
+    anything but provisioning. ADMIN (people, roles, audit log) is for full admins on
+    their own organisation and partner (full) admins on their customers.
+    """
+
+    def scope(self, queryset, person, action):
+        role = person.role
         own = Q(pk=person.organization_id)
         if role in roles.CUSTOMER_ROLES:
-            if action in (ADMIN, CHANGE, PROVISION) and not roles.is_full_admin(role):
-                return self.none()
-            return self.filter(own)
-
-        from orgs.models import PartnerRelationship
-
-        related = PartnerRelationship.objects.filter(partner_id=person.organization_id)
+            if action != VIEW and not roles.is_full_admin(role):
+                return queryset.none()
+            return queryset.filter(own)
+        relationship = apps.get_model("orgs", "PartnerRelationship")
+        related = relationship.objects.filter(partner_id=person.organization_id)
         if action != PROVISION:
-            related = related.filter(access=PartnerRelationship.Access.FULL)
+            related = related.filter(access=relationship.Access.FULL)
         if not roles.reaches_all_customers(role):
-            related = related.filter(
-                Q(customer__created_by=person) | Q(customer__assignments__person=person)
-            )
+            related = related.filter(_created_or_assigned(person))
         customers = Q(pk__in=related.values("customer_id"))
         if action == ADMIN:
             own_org = own if roles.is_full_admin(role) else Q(pk__in=[])
             if role not in (roles.Role.PARTNER_FULL_ADMIN, roles.Role.PARTNER_ADMIN):
                 customers = Q(pk__in=[])
-            return self.filter(own_org | customers)
-        return self.filter(own | customers)
-
-    def customers(self) -> OrganizationQuerySet:
-        return self.filter(kind="customer")
-
-    def unscoped(self) -> OrganizationQuerySet:
-        """Every organisation, whoever asks: for services, tasks and commands only."""
-        return self.all()
+            return queryset.filter(own_org | customers)
+        return queryset.filter(own | customers)
 
 
-class CustomerOwnedQuerySet(models.QuerySet):
-    """Queryset of rows that belong to one customer through `customer_field`."""
+class Through(Reach):
+    """Rows reached through the organisation at `path` (a customer, say): those whose
+    organisation the person reaches with the same action, or always with `action`."""
 
-    customer_field = "customer"
+    def __init__(self, path: str, action: str | None = None):
+        self.path, self.action = path, action
 
-    def visible_to(self, person: Person, action: str = VIEW) -> CustomerOwnedQuerySet:
-        from orgs.models import Organization
+    def scope(self, queryset, person, action):
+        reached = _organizations().visible_to(person, self.action or action)
+        return queryset.filter(**{f"{self.path}__in": reached})
 
-        allowed = Organization.objects.visible_to(person, action)
-        return self.filter(**{f"{self.customer_field}__in": allowed})
 
-    def unscoped(self) -> CustomerOwnedQuerySet:
-        """Every row, whoever asks: for services, tasks and commands only."""
-        return self.all()
+class PartnerOwned(Reach):
+    """Rows of a partner (`partner`): its people reach all of them; a customer's people
+    reach the rows of the customers they reach (`otherwise`)."""
+
+    def __init__(self, partner: str, otherwise: Reach):
+        self.partner, self.otherwise = partner, otherwise
+
+    def scope(self, queryset, person, action):
+        if person.role in roles.PARTNER_ROLES:
+            return queryset.filter(**{f"{self.partner}_id": person.organization_id})
+        return self.otherwise.scope(queryset, person, action)
+
+
+class PartnerRun(Reach):
+    """Rows a partner runs for a customer (trials), which exist before the partner is
+    related to the customer (consent pending). A partner's people reach those of their
+    partner (partner admins and sales admins only those of customers they created or
+    were assigned, or rows they created); only sales roles change them. A customer's
+    people see the rows on their own organisation and change none of them."""
+
+    def scope(self, queryset, person, action):
+        role = person.role
+        if role in roles.CUSTOMER_ROLES:
+            if action != VIEW:
+                return queryset.none()
+            return queryset.filter(customer_id=person.organization_id)
+        if action != VIEW and not roles.may_sell(role):
+            return queryset.none()
+        mine = queryset.filter(partner_id=person.organization_id)
+        if roles.reaches_all_customers(role):
+            return mine
+        return mine.filter(Q(created_by=person) | _created_or_assigned(person)).distinct()
+
+
+class SentToDistributor(Reach):
+    """Requests a partner sends its distributor: the distributor's people see and (but
+    read-only) process them; the requesting partner's people see their own."""
+
+    def scope(self, queryset, person, action):
+        if person.role not in roles.PARTNER_ROLES:
+            return queryset.none()
+        org = person.organization_id
+        if action == VIEW:
+            return queryset.filter(Q(distributor_id=org) | Q(trial__partner_id=org))
+        return queryset.filter(distributor_id=org)
+
+
+CUSTOMER_OWNED = Through("customer")
+
+# ---- who reaches what: one line a model -------------------------------------------------
+
+REACH: dict[str, Reach] = {
+    # orgs
+    "orgs.Organization": Organizations(),
+    "orgs.Person": Through("organization"),
+    "orgs.PartnerRelationship": CUSTOMER_OWNED,
+    "orgs.CustomerAssignment": CUSTOMER_OWNED,
+    "orgs.AuditLog": Through("organization", action=ADMIN),  # full admins read the log
+    # subscriptions
+    "subscriptions.Order": PartnerOwned("partner", otherwise=CUSTOMER_OWNED),
+    "subscriptions.Subscription": CUSTOMER_OWNED,
+    # trials
+    "trials.Trial": PartnerRun(),
+    "trials.ConversionRequest": SentToDistributor(),
+    # usage
+    "usage.DailyUsage": CUSTOMER_OWNED,
+    "usage.CycleUsage": CUSTOMER_OWNED,
+    "usage.AgentSession": CUSTOMER_OWNED,
+    "usage.IvrSession": CUSTOMER_OWNED,
+    "usage.DigitalUsage": CUSTOMER_OWNED,
+    "usage.DirtyDay": CUSTOMER_OWNED,
+    "usage.NamedCycleState": CUSTOMER_OWNED,
+    "usage.NamedAgentFirstDay": CUSTOMER_OWNED,
+    "usage.OverageAlertSettings": CUSTOMER_OWNED,
+    "usage.OverageAlert": CUSTOMER_OWNED,
+}
+
+
+def reach_of(model) -> Reach:
+    try:
+        return REACH[model._meta.label]
+    except KeyError:
+        raise LookupError(
+            f"{model._meta.label} has no reach: add a line for it to REACH in orgs/tenancy.py"
+        ) from None
+
+
+# ---- the questions views ask ------------------------------------------------------------
+
+
+def visible_rows(model, person: Person, reach: tuple[str, ...] = (VIEW,)) -> TenantQuerySet:
+    """The rows of `model` `person` reaches by any action of `reach`: what a list shows."""
+    manager = model._default_manager
+    rows = manager.visible_to(person, reach[0])
+    for action in reach[1:]:
+        rows = rows | manager.visible_to(person, action)
+    return rows
+
+
+def refuse_overrides(cls, names: tuple[str, ...]) -> None:
+    """For the base list views: a subclass narrows the scoped rows, never replaces them."""
+    for name in names:
+        if name in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} defines {name}(): narrow the scoped rows in narrow() instead."
+            )
+
+
+def can(person: Person, obj, action: str = VIEW) -> bool:
+    """May `person` do `action` to `obj` (a row of a tenant model)?"""
+    if obj is None or obj.pk is None:
+        return False
+    manager = type(obj)._default_manager
+    return manager.visible_to(person, action).filter(pk=obj.pk).exists()
 
 
 def get_visible_or_404(
@@ -96,9 +274,6 @@ def get_visible_or_404(
     """The object `pk` of `queryset` if `person` reaches it (by any action of `reach`),
     else 404; 403 when they reach it but may not do `action` to it (a read-only admin,
     say)."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
     try:
         pk = int(pk)
     except (TypeError, ValueError):

@@ -22,8 +22,8 @@ from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, Invite
 from orgs.mail import outbox_message, outbox_messages
 from orgs.models import AuditLog, Organization, Person
 from orgs.tables import AuditLogTable, CustomerTable
-from orgs.tenancy import ADMIN, CHANGE, get_visible_or_404
-from orgs.views_base import CustomerPageMixin, OrganizationPageMixin
+from orgs.tenancy import ADMIN, CHANGE, PROVISION, VIEW, can, get_visible_or_404
+from orgs.views_base import CustomerPageMixin, OrganizationPageMixin, TenantListMixin
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -43,7 +43,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return redirect("customer-list")
 
 
-class CustomerListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+class CustomerListView(TenantListMixin, ExportMixin, SingleTableMixin, FilterView):
+    model = Organization
+    # Trial customers a partner may only provision are listed too (their name links to
+    # the trial).
+    list_reach = (VIEW, PROVISION)
     table_class = CustomerTable
     filterset_class = CustomerFilter
     template_name = "orgs/customer_list.html"
@@ -51,8 +55,8 @@ class CustomerListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Filter
     export_name = "customers"
     paginate_by = 50
 
-    def get_queryset(self):
-        return selectors.customers_for_list(self.request.user)
+    def narrow(self, queryset):
+        return selectors.customers_for_list(self.request.user, reachable=queryset)
 
 
 class CustomerDetailView(CustomerPageMixin, TemplateView):
@@ -69,15 +73,9 @@ class CustomerDetailView(CustomerPageMixin, TemplateView):
         return super().get_context_data(
             subscriptions=subscriptions,
             admins=selectors.people_of(self.customer),
-            can_change=self.customer in _changeable(self.request.user, self.customer),
+            can_change=can(self.request.user, self.customer, CHANGE),
             **kwargs,
         )
-
-
-def _changeable(person: Person, organization):
-    from orgs.models import Organization
-
-    return Organization.objects.visible_to(person, CHANGE).filter(pk=organization.pk)
 
 
 class CustomerSettingsView(CustomerPageMixin, UpdateView):
@@ -104,9 +102,11 @@ class CustomerSettingsView(CustomerPageMixin, UpdateView):
         return redirect("customer-detail", customer_id=self.customer.pk)
 
 
-class PeopleView(OrganizationPageMixin, FormView):
+class PeopleView(OrganizationPageMixin, TenantListMixin, FormView):
     """Full admins invite people, change their roles and remove them."""
 
+    model = Person
+    list_reach = (ADMIN,)
     read_action = ADMIN
     write_action = ADMIN
     template_name = "orgs/people.html"
@@ -115,8 +115,11 @@ class PeopleView(OrganizationPageMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organization": self.organization}
 
+    def narrow(self, queryset):
+        return queryset.filter(organization=self.organization).order_by("role", "email")
+
     def get_context_data(self, **kwargs):
-        people = selectors.people_of(self.organization)
+        people = self.get_queryset()
         rows = [
             (person, ChangeRoleForm(organization=self.organization, initial={"role": person.role}))
             for person in people
@@ -143,7 +146,9 @@ class PersonView(OrganizationPageMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        people = Person.objects.filter(organization=self.organization)
+        people = Person.objects.visible_to(request.user, ADMIN).filter(
+            organization=self.organization
+        )
         person = get_visible_or_404(people, request.user, kwargs["person_id"], ADMIN)
         try:
             if "remove" in request.POST:
@@ -162,14 +167,15 @@ class PersonView(OrganizationPageMixin, TemplateView):
         return redirect("people", org_id=self.organization.pk)
 
 
-class AuditLogView(OrganizationPageMixin, SingleTableMixin, TemplateView):
+class AuditLogView(OrganizationPageMixin, TenantListMixin, SingleTableMixin, TemplateView):
+    model = AuditLog
     read_action = ADMIN
     template_name = "orgs/audit_log.html"
     table_class = AuditLogTable
     table_pagination = {"per_page": 50}
 
-    def get_table_data(self):
-        return AuditLog.objects.visible_to(self.request.user).filter(organization=self.organization)
+    def narrow(self, queryset):
+        return queryset.filter(organization=self.organization)
 
 
 class AccountView(LoginRequiredMixin, UpdateView):

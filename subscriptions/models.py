@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from orgs.models import Organization
-from orgs.tenancy import CustomerOwnedQuerySet
+from orgs.tenancy import TenantQuerySet
 
 
 class AgentModel(models.TextChoices):
@@ -74,24 +74,6 @@ class Sku(models.Model):
         return self.overage_of_id is not None
 
 
-class OrderQuerySet(models.QuerySet):
-    def visible_to(self, person, action: str = "view") -> OrderQuerySet:
-        """A partner's people see the partner's orders; a customer's see theirs."""
-        from orgs import roles
-
-        if not getattr(person, "is_authenticated", False) or person.organization_id is None:
-            return self.none()
-        if action != "view" and roles.is_read_only(person.role):
-            return self.none()
-        if person.role in roles.PARTNER_ROLES:
-            return self.filter(partner_id=person.organization_id)
-        customers = Organization.objects.visible_to(person, action)
-        return self.filter(customer__in=customers)
-
-    def unscoped(self) -> OrderQuerySet:
-        return self.all()
-
-
 class Order(models.Model):
     class Status(models.TextChoices):
         AWAITING = "awaiting", _("Awaiting provisioning")
@@ -131,7 +113,7 @@ class Order(models.Model):
     provisioned_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = OrderQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -196,7 +178,7 @@ class Subscription(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["start_date", "id"]

@@ -16,21 +16,15 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from orgs import roles
-from orgs.models import Organization
-from orgs.tenancy import get_visible_or_404
+from orgs.tenancy import can, get_visible_or_404
+from orgs.views_base import TenantListMixin
 from subscriptions import forms, rules, services
 from subscriptions.filters import OrderFilter
 from subscriptions.models import Order, Subscription
+from subscriptions.selectors import partner_orders
 from subscriptions.tables import OrderTable
 
 # Orders -------------------------------------------------------------------------------
-
-
-def partner_orders(person):
-    """The orders a person reaches: their partner's; nobody else has an order list."""
-    if person.role not in roles.PARTNER_ROLES:
-        return Order.objects.none()
-    return Order.objects.visible_to(person).select_related("offer", "partner", "customer")
 
 
 class PartnerOnlyMixin(LoginRequiredMixin):
@@ -40,7 +34,8 @@ class PartnerOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class OrderListView(PartnerOnlyMixin, ExportMixin, SingleTableMixin, FilterView):
+class OrderListView(PartnerOnlyMixin, TenantListMixin, ExportMixin, SingleTableMixin, FilterView):
+    model = Order
     table_class = OrderTable
     filterset_class = OrderFilter
     template_name = "subscriptions/order_list.html"
@@ -48,8 +43,8 @@ class OrderListView(PartnerOnlyMixin, ExportMixin, SingleTableMixin, FilterView)
     export_name = "orders"
     paginate_by = 50
 
-    def get_queryset(self):
-        return partner_orders(self.request.user)
+    def narrow(self, queryset):
+        return partner_orders(self.request.user, queryset)
 
     def get_context_data(self, **kwargs):
         may_order = roles.may_place_orders(self.request.user.role)
@@ -129,10 +124,7 @@ class OrderDetailView(PartnerOnlyMixin, TemplateView):
             order=order,
             lines=order.lines.select_related("sku"),
             subscription=Subscription.objects.unscoped().filter(order=order).first(),
-            customer_visible=order.customer_id is not None
-            and Organization.objects.visible_to(self.request.user)
-            .filter(pk=order.customer_id)
-            .exists(),
+            customer_visible=can(self.request.user, order.customer),
             may_change=may_change,
             deadline=deadline,
             contact_form=forms.ContactForm(

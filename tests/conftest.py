@@ -65,10 +65,18 @@ def ensure_catalogue() -> None:
         seed_catalogue(Offer, Sku)
 
 
-def make_tenant(label: str) -> Tenant:
+def make_tenant(label: str, ids: dict[str, int] | None = None) -> Tenant:
+    """A partner with a customer, a person in every role, a subscription, a trial with a
+    processed conversion request and an order. `ids` gives the partner, customer, trial
+    and order primary keys of their own (numbers no page shows by chance)."""
     ensure_catalogue()
-    partner = PartnerFactory(name=f"Partner {label}-7f3a")
-    customer = CustomerFactory(name=f"Customer {label}-7f3a", partner=partner)
+    ids = ids or {}
+    pks = {
+        kind: {"pk": ids[kind]} if kind in ids else {}
+        for kind in ("partner", "customer", "trial", "order")
+    }
+    partner = PartnerFactory(name=f"Partner {label}-7f3a", **pks["partner"])
+    customer = CustomerFactory(name=f"Customer {label}-7f3a", partner=partner, **pks["customer"])
     people: dict[str, Person] = {}
     for role in (
         Role.PARTNER_FULL_ADMIN,
@@ -91,18 +99,29 @@ def make_tenant(label: str) -> Tenant:
     customer.created_by = people[Role.PARTNER_ADMIN]
     customer.save(update_fields=["created_by"])
     SubscriptionFactory(customer=customer)
-    trial = TrialFactory(customer=customer, partner=partner, services=["meetings"])
+    trial = TrialFactory(customer=customer, partner=partner, services=["meetings"], **pks["trial"])
     # A processed request, so the conversion URLs have an object per tenant.
     ConversionRequest.objects.create(
         trial=trial, distributor=partner, offer_code="A-WX", status="processed"
     )
-    order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
+    order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a", **pks["order"])
     return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial)
 
 
 @pytest.fixture
 def world(db) -> World:
     return World(a=make_tenant("a"), b=make_tenant("b"))
+
+
+# Tenant B's keys in `distinct_world`: found in a page, an export or a JSON answer, they
+# can only be a leak of B's rows.
+DISTINCT_IDS = {"partner": 9_104_001, "customer": 9_104_002, "trial": 9_104_003, "order": 9_104_004}
+
+
+@pytest.fixture
+def distinct_world(db) -> World:
+    """`world` with tenant B's partner, customer, trial and order under DISTINCT_IDS."""
+    return World(a=make_tenant("a"), b=make_tenant("b", ids=DISTINCT_IDS))
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,16 @@ page and endpoint, generated over the URL configuration.
 A new URL is covered without anyone adding it here. A URL whose parameter this file does
 not know fails until PARAMETERS says how to find another tenant's object of that kind
 (and `tests.conftest.make_tenant` creates one).
+
+Lists are searched for everything that identifies the other tenant: names, people's
+emails, web order ids, its objects' URLs and (in `distinct_world`) its ids, on the page,
+its CSV export and in JSON answers. `test_an_unscoped_list_is_caught` proves it by
+un-scoping the orders for one test.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,8 +23,9 @@ from django.apps import apps
 from django.core import serializers
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from orgs import tenancy
 from orgs.roles import Role
-from tests.conftest import Tenant
+from tests.conftest import DISTINCT_IDS, Tenant
 
 # How to find a tenant's object for each URL parameter.
 PARAMETERS: dict[str, Callable[[Tenant], object]] = {
@@ -119,14 +126,93 @@ def test_other_tenant_gets_404(client, world, route, intruder):
     assert database_snapshot() == before
 
 
-@pytest.mark.parametrize("route", UNSCOPED, ids=str)
+def identifiers(tenant: Tenant) -> list[str]:
+    """What identifies `tenant` on a page, in an export or a JSON answer."""
+    people = [person.email for person in tenant.people.values()]
+    urls = [
+        f"/customers/{tenant.customer.pk}/",
+        f"/orgs/{tenant.customer.pk}/",
+        f"/orgs/{tenant.partner.pk}/",
+        f"/trials/{tenant.trial.pk}/",
+        f"/orders/{tenant.order.pk}/",
+    ]
+    return [tenant.customer.name, tenant.partner.name, tenant.order.web_order_id, *people, *urls]
+
+
+def leaks(client, route: Route, own: Tenant, other: Tenant) -> list[str]:
+    """The other tenant's identifiers (and its DISTINCT_IDS) found on `route`, filled with
+    the viewer's own objects, as a page or JSON and as a CSV export."""
+    markers = [*identifiers(other), *(str(pk) for pk in DISTINCT_IDS.values())]
+    found = []
+    for query in ("", "?_export=csv"):
+        response = client.get(route.path(own) + query, follow=True)
+        body = response.content.decode(errors="replace")
+        found += [f"{route}{query}: {m}" for m in markers if m in body]
+    return found
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
 @pytest.mark.parametrize("viewer", [Role.PARTNER_FULL_ADMIN, Role.CUSTOMER_FULL_ADMIN])
-def test_lists_show_nothing_of_the_other_tenant(client, world, route, viewer):
+def test_lists_show_nothing_of_the_other_tenant(client, distinct_world, route, viewer):
+    world = distinct_world
     client.force_login(world.a[viewer])
-    response = client.get("/" + route.route, follow=True)
-    body = response.content.decode(errors="replace")
-    assert world.b.customer.name not in body
-    assert world.b.partner.name not in body
+    assert not leaks(client, route, world.a, world.b)
+
+
+def test_an_unscoped_list_is_caught(client, distinct_world, monkeypatch):
+    """The mutation: orders reach every row. The order list, its export and the order
+    endpoint now show tenant B's order, and the check above sees it."""
+    world = distinct_world
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    order_routes = [r for r in ROUTES if r.route in ("orders/", "api/v1/orders/")]
+    assert len(order_routes) == 2
+    assert not [leak for r in order_routes for leak in leaks(client, r, world.a, world.b)]
+
+    class Everything(tenancy.Reach):
+        def scope(self, queryset, person, action):
+            return queryset
+
+    monkeypatch.setitem(tenancy.REACH, "subscriptions.Order", Everything())
+    for route in order_routes:
+        found = leaks(client, route, world.a, world.b)
+        assert any(world.b.order.web_order_id in leak for leak in found), route
+        assert any(str(DISTINCT_IDS["order"]) in leak for leak in found), route
+
+
+MIXED = [r for r in SCOPED if len(r.parameters) > 1]
+
+
+def mixed_paths(route: Route, own: Tenant, other: Tenant) -> list[str]:
+    """`route` filled with the viewer's objects for some parameters and the other
+    tenant's for the rest (at least one of each)."""
+    paths = []
+    for owners in itertools.product((own, other), repeat=len(route.parameters)):
+        if len(set(map(id, owners))) < 2:
+            continue
+        chosen = iter(owners)
+
+        def fill(match: re.Match, chosen=chosen) -> str:
+            return str(PARAMETERS[match.group("name")](next(chosen)))
+
+        paths.append("/" + re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route.route))
+    return paths
+
+
+def test_there_are_mixed_parent_urls():
+    assert any(r.route.startswith("api/v1/customers/") for r in MIXED)
+
+
+@pytest.mark.parametrize("route", MIXED, ids=str)
+def test_mixed_parents_get_404(client, world, route):
+    """Tenant A's customer with tenant B's trial (and every other mix): 404, nothing
+    changes."""
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    before = database_snapshot()
+    for path in mixed_paths(route, world.a, world.b):
+        for method in ALL_METHODS:
+            response = getattr(client, method)(path, content_type="application/json", data={})
+            assert response.status_code in NOT_YOURS, (method, path, response.status_code)
+    assert database_snapshot() == before
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.route not in OWN_ACCOUNT], ids=str)

@@ -9,9 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orgs import roles
 from orgs.models import Organization
-from orgs.tenancy import VIEW, CustomerOwnedQuerySet
+from orgs.tenancy import TenantQuerySet
 
 
 class Service(models.TextChoices):
@@ -28,31 +27,6 @@ class DeviceModel(models.TextChoices):
     BOARD_PRO = "board_pro", _("Board Pro")
     DESK_PHONE_9841 = "phone_9841", _("Desk Phone 9841")
     HEADSET_730 = "headset_730", _("Headset 730")
-
-
-class TrialQuerySet(CustomerOwnedQuerySet):
-    def visible_to(self, person, action: str = VIEW) -> TrialQuerySet:
-        """A partner's people reach the trials their partner runs (sales admins and partner
-        admins only those of customers they created or were assigned, or trials they
-        started); only sales roles change them. A customer's people see the trials on
-        their own organisation and change none of them here (consent has its own page)."""
-        if not getattr(person, "is_authenticated", False) or person.organization_id is None:
-            return self.none()
-        role = person.role
-        if role in roles.CUSTOMER_ROLES:
-            if action != VIEW:
-                return self.none()
-            return self.filter(customer_id=person.organization_id)
-        if action != VIEW and not roles.may_sell(role):
-            return self.none()
-        mine = self.filter(partner_id=person.organization_id)
-        if roles.reaches_all_customers(role):
-            return mine
-        return mine.filter(
-            Q(created_by=person)
-            | Q(customer__created_by=person)
-            | Q(customer__assignments__person=person)
-        ).distinct()
 
 
 class Trial(models.Model):
@@ -108,7 +82,7 @@ class Trial(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = TrialQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -216,25 +190,6 @@ class TrialNotice(models.Model):
         return f"{self.get_kind_display()} · {self.sent_at:%Y-%m-%d}"
 
 
-class ConversionRequestQuerySet(models.QuerySet):
-    def visible_to(self, person, action: str = VIEW) -> ConversionRequestQuerySet:
-        """The distributor's people see the requests sent to them (its admins and sales
-        roles process them); the requesting partner's people see their own."""
-        if not getattr(person, "is_authenticated", False) or person.organization_id is None:
-            return self.none()
-        if person.role not in roles.PARTNER_ROLES:
-            return self.none()
-        if action != VIEW and roles.is_read_only(person.role):
-            return self.none()
-        org = person.organization_id
-        if action == VIEW:
-            return self.filter(Q(distributor_id=org) | Q(trial__partner_id=org))
-        return self.filter(distributor_id=org)
-
-    def unscoped(self) -> ConversionRequestQuerySet:
-        return self.all()
-
-
 class ConversionRequest(models.Model):
     """A tier-2 partner's request that its distributor convert a trial to paid."""
 
@@ -262,7 +217,7 @@ class ConversionRequest(models.Model):
         "subscriptions.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = ConversionRequestQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -14,13 +14,14 @@ from trials.models import OPEN_STATUSES, ConversionRequest, Trial, TrialDevice, 
 
 
 def trials_visible(person: Person, action: str = VIEW) -> QuerySet[Trial]:
-    return (
-        Trial.objects.visible_to(person, action)
-        .select_related("customer", "partner")
-        .prefetch_related(
-            Prefetch("services", queryset=TrialService.objects.order_by("service")),
-            Prefetch("devices", queryset=TrialDevice.objects.order_by("model")),
-        )
+    return with_trial_details(Trial.objects.visible_to(person, action))
+
+
+def with_trial_details(trials: QuerySet[Trial]) -> QuerySet[Trial]:
+    """What a trial's row shows: customer, partner, services and devices."""
+    return trials.select_related("customer", "partner").prefetch_related(
+        Prefetch("services", queryset=TrialService.objects.order_by("service")),
+        Prefetch("devices", queryset=TrialDevice.objects.order_by("model")),
     )
 
 

@@ -14,8 +14,8 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from orgs import roles
-from orgs.tenancy import CHANGE, PROVISION, VIEW, get_visible_or_404
-from orgs.views_base import SAFE_METHODS, CustomerPageMixin
+from orgs.tenancy import CHANGE, PROVISION, VIEW, can, get_visible_or_404
+from orgs.views_base import SAFE_METHODS, CustomerPageMixin, TenantListMixin
 from trials import rules, selectors, services
 from trials.forms import (
     ConsentForm,
@@ -49,13 +49,17 @@ class SellerRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class TrialListView(LoginRequiredMixin, TemplateView):
+class TrialListView(TenantListMixin, TemplateView):
+    model = Trial
     template_name = "trials/trial_list.html"
+
+    def narrow(self, queryset):
+        return selectors.with_trial_details(queryset)
 
     def get_context_data(self, **kwargs):
         person = self.request.user
         return super().get_context_data(
-            trials=selectors.trials_visible(person),
+            trials=self.get_queryset(),
             may_sell=roles.may_sell(person.role),
             today=services._today(),
             **kwargs,
@@ -156,9 +160,8 @@ class TrialDetailView(TrialPageMixin, TemplateView):
         trial = self.trial
         today = services._today()
         person = self.request.user
-        may_change = Trial.objects.visible_to(person, CHANGE).filter(pk=trial.pk).exists()
         return super().get_context_data(
-            may_change=may_change,
+            may_change=can(person, trial, CHANGE),
             days_left=rules.days_left(trial.end_date, today),
             grace_end=rules.grace_end(trial.end_date) if trial.end_date else None,
             devices_due=rules.devices_due_date(trial.end_date) if trial.end_date else None,

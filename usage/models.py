@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Organization
-from orgs.tenancy import CustomerOwnedQuerySet
+from orgs.tenancy import TenantQuerySet
 from subscriptions.models import Subscription
 from usage import rules
 
@@ -38,7 +38,7 @@ class DailyUsage(models.Model):
     comment = models.CharField(_("comment"), max_length=64, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["usage_date", "usage_type"]
@@ -90,7 +90,7 @@ class CycleUsage(models.Model):
     # sums it comes from so the partner view can sort and filter on it in SQL.
     forecast = models.PositiveIntegerField(_("forecast billed overage"), default=0)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -127,7 +127,7 @@ class AgentSession(models.Model):
     multi_day = models.BooleanField(default=False, db_default=False)
     received_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -163,7 +163,7 @@ class IvrSession(models.Model):
     multi_day = models.BooleanField(default=False, db_default=False)
     received_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -193,7 +193,7 @@ class DigitalUsage(models.Model):
     occurred_at = models.DateTimeField(_("occurred at"))
     received_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -214,7 +214,7 @@ class DirtyDay(models.Model):
     usage_date = models.DateField()
     marked_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -234,7 +234,7 @@ class NamedCycleState(models.Model):
     cycle_start = models.DateField()
     through = models.DateField()
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -254,7 +254,7 @@ class NamedAgentFirstDay(models.Model):
     first_seen = models.DateField()
     first_premium = models.DateField(null=True)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [

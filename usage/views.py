@@ -17,8 +17,7 @@ from django.views.generic import FormView, TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from orgs.models import Organization
-from orgs.tenancy import CHANGE, VIEW
+from orgs.tenancy import CHANGE, VIEW, can
 from orgs.views_base import CustomerPageMixin
 from usage import rules, selectors
 from usage.alerts import services as alert_services
@@ -169,11 +168,7 @@ class AlertSettingsView(CustomerPageMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        can_change = (
-            Organization.objects.visible_to(self.request.user, CHANGE)
-            .filter(pk=self.customer.pk)
-            .exists()
-        )
+        can_change = can(self.request.user, self.customer, CHANGE)
         context = super().get_context_data(
             can_change=can_change,
             alerts=selectors.alerts_of(self.customer, today()),

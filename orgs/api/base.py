@@ -1,5 +1,6 @@
-"""The base every customer-scoped endpoint stands on: the customer in the URL is
-resolved through tenancy once, and anything outside the caller's reach is a 404."""
+"""The bases endpoints stand on: the customer in the URL is resolved through tenancy once,
+anything outside the caller's reach is a 404, and a top-level list starts from the rows
+the caller reaches, which a subclass can narrow but not skip."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
 
 from orgs.models import Organization
-from orgs.tenancy import CHANGE, VIEW, get_visible_or_404
+from orgs.tenancy import CHANGE, VIEW, get_visible_or_404, refuse_overrides, visible_rows
 
 CUSTOMER_ID = OpenApiParameter(
     "customer_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Customer id"
@@ -41,3 +42,22 @@ class CustomerScopedViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return super().get_queryset().filter(**{self.customer_field: self.customer})
+
+
+class TenantViewSet(viewsets.GenericViewSet):
+    """Base of a top-level list endpoint (customers, orders, trials): the rows are
+    `model`'s rows the caller reaches by any action of `list_reach`, narrowed by
+    `narrow()`. Subclasses may not define `get_queryset` (TypeError at import)."""
+
+    model = None
+    list_reach: tuple[str, ...] = (VIEW,)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        refuse_overrides(cls, ("get_queryset",))
+
+    def narrow(self, queryset):
+        return queryset
+
+    def get_queryset(self):
+        return self.narrow(visible_rows(self.model, self.request.user, self.list_reach))

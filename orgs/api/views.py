@@ -2,25 +2,25 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 from rest_framework.response import Response
 
 from orgs import services
+from orgs.api.base import TenantViewSet
 from orgs.api.serializers import CustomerSerializer, CustomerUpdateSerializer
 from orgs.models import Organization, PartnerRelationship
-from orgs.tenancy import CHANGE, VIEW, get_visible_or_404
+from orgs.tenancy import CHANGE, get_visible_or_404
 
 
-class CustomerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(mixins.ListModelMixin, TenantViewSet):
+    model = Organization
     serializer_class = CustomerSerializer
     lookup_url_kwarg = "customer_id"
 
-    def get_queryset(self):
+    def narrow(self, queryset):
         managing = PartnerRelationship.objects.select_related("partner")
-        return (
-            Organization.objects.customers()
-            .visible_to(self.request.user, VIEW)
-            .prefetch_related(Prefetch("partner_relationships", queryset=managing))
+        return queryset.customers().prefetch_related(
+            Prefetch("partner_relationships", queryset=managing)
         )
 
     def retrieve(self, request, customer_id=None):

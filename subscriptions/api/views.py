@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from orgs import roles
+from orgs.api.base import TenantViewSet
 from orgs.api.serializers import CustomerSerializer
 from orgs.tenancy import get_visible_or_404
 from subscriptions import services
@@ -22,27 +23,9 @@ from subscriptions.api.serializers import (
     SubscriptionSerializer,
 )
 from subscriptions.models import Order, OrderLine
+from subscriptions.selectors import partner_orders
 
 ORDER_ID = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-class PartnerOrders:
-    """The queryset a person reaches: their partner's orders, nothing for anyone else."""
-
-    def get_queryset(self):
-        person = self.request.user
-        if person.role not in roles.PARTNER_ROLES:
-            return Order.objects.none()
-        lines = OrderLine.objects.select_related("sku__overage_of")
-        return (
-            Order.objects.visible_to(person)
-            .select_related("offer", "subscription")
-            .prefetch_related(Prefetch("lines", queryset=lines))
-        )
-
-    def require_order_writer(self) -> None:
-        if not roles.may_place_orders(self.request.user.role):
-            raise PermissionDenied("Your role may not place or provision orders.")
 
 
 @extend_schema_view(
@@ -51,12 +34,23 @@ class PartnerOrders:
         description="Orders of the caller's partner organisation, newest first.",
     )
 )
-class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     """Orders of the caller's partner organisation. Partner people read them; roles that
     may place orders place and provision them. Another partner's order answers 404."""
 
+    model = Order
     serializer_class = OrderSerializer
     lookup_url_kwarg = "order_id"
+
+    def narrow(self, queryset):
+        lines = OrderLine.objects.select_related("sku__overage_of")
+        return partner_orders(self.request.user, queryset).prefetch_related(
+            Prefetch("lines", queryset=lines)
+        )
+
+    def require_order_writer(self) -> None:
+        if not roles.may_place_orders(self.request.user.role):
+            raise PermissionDenied("Your role may not place or provision orders.")
 
     @extend_schema(parameters=[ORDER_ID], summary="One order")
     def retrieve(self, request, order_id=None):

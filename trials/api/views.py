@@ -7,11 +7,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.response import Response
 
 from orgs import roles
-from orgs.api.base import CustomerScopedViewSet
+from orgs.api.base import CustomerScopedViewSet, TenantViewSet
 from orgs.tenancy import CHANGE, PROVISION, VIEW, get_visible_or_404
 from trials import selectors, services
 from trials.api.serializers import (
@@ -33,13 +33,14 @@ def _require_seller(request) -> None:
 TRIAL_ID = OpenApiParameter("trial_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-class PartnerTrialViewSet(viewsets.GenericViewSet):
+class PartnerTrialViewSet(TenantViewSet):
     """Every trial the caller may see, and starting one for a new customer."""
 
+    model = Trial
     serializer_class = TrialSerializer
 
-    def get_queryset(self):
-        return selectors.trials_visible(self.request.user)
+    def narrow(self, queryset):
+        return selectors.with_trial_details(queryset)
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())

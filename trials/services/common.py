@@ -15,6 +15,7 @@ from orgs import roles
 from orgs.audit import audit_record, snapshot
 from orgs.emails import absolute_url
 from orgs.models import Organization, PartnerRelationship, Person
+from orgs.tenancy import CHANGE, can
 from trials import rules
 from trials.models import (
     Trial,
@@ -59,7 +60,7 @@ def _require_seller(actor: Person | None, partner: Organization) -> None:
 def _require_trial(actor: Person | None, trial: Trial) -> None:
     if actor is None:
         return
-    if not Trial.objects.visible_to(actor, "change").filter(pk=trial.pk).exists():
+    if not can(actor, trial, CHANGE):
         raise PermissionDenied(_("Only sales admins start and manage trials."))
 
 

@@ -18,7 +18,7 @@ from orgs.emails import email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
 from orgs.services import customer_create, person_email_available
-from orgs.tenancy import PROVISION
+from orgs.tenancy import PROVISION, can
 from trials import rules
 from trials.models import (
     OPEN_STATUSES,
@@ -253,9 +253,7 @@ def trial_start_for_customer(
     """A customer `partner` already serves (a paying one, say): the ticked services
     start at once and every customer admin is told."""
     _require_seller(actor, partner)
-    if actor is not None and not (
-        Organization.objects.visible_to(actor, PROVISION).filter(pk=customer.pk).exists()
-    ):
+    if actor is not None and not can(actor, customer, PROVISION):
         raise PermissionDenied
     if not PartnerRelationship.objects.filter(partner=partner, customer=customer).exists():
         raise ValidationError({"customer": _("Ask the customer's consent first.")})

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from trials import rules, selectors
+from orgs import roles
+from orgs.tenancy import PROVISION, can
+from trials import rules, selectors, services
 
 register = template.Library()
 
@@ -46,21 +49,9 @@ def customer_trials(context, customer):
     request = context.get("request")
     person = getattr(request, "user", None)
     rows = selectors.expiring_trials(person, customer) if person else []
-    from orgs import roles
-    from orgs.models import PartnerRelationship
-
-    may_add = bool(
-        person
-        and roles.may_sell(person.role)
-        and PartnerRelationship.objects.filter(
-            partner_id=person.organization_id, customer=customer
-        ).exists()
-    )
+    # Any partner related to the customer may add a trial (even provisioning-only).
+    may_add = bool(person and roles.may_sell(person.role) and can(person, customer, PROVISION))
     if person and person.role == roles.Role.CUSTOMER_FULL_ADMIN:
-        from django.urls import reverse
-
-        from trials import services
-
         for row in rows:
             if row["trial"].status == row["trial"].Status.PENDING_CONSENT:
                 token = services.consent_token(row["trial"])

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Organization
-from orgs.tenancy import CustomerOwnedQuerySet
+from orgs.tenancy import TenantQuerySet
 from usage.alerts import rules as alerts
 
 PERCENT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(1000)]
@@ -39,7 +39,7 @@ class OverageAlertSettings(models.Model):
     on_overage = models.BooleanField(_("alert on any overage"), default=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("overage alert settings")
@@ -69,7 +69,7 @@ class OverageAlert(models.Model):
     recipients = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomerOwnedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-cycle_start", "usage_date", "usage_type", "id"]

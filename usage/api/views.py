@@ -145,7 +145,7 @@ class UsageViewSet(CustomerScopedViewSet):
         if request.query_params.get("subscription"):
             raw = request.query_params["subscription"]
             subscription = (
-                Subscription.objects.unscoped()
+                Subscription.objects.visible_to(request.user)
                 .filter(customer=self.customer, pk=int(raw) if raw.isdigit() else 0)
                 .first()
             )
