@@ -24,13 +24,14 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from orgs.models import Organization
 from subscriptions.models import Subscription
-from usage import rules
+from usage import evidence, rules
 from usage.forecast import (
     DayFigures,
     Forecast,
     forecast_billed_overage,
 )
-from usage.models import CycleUsage, DailyUsage
+from usage.models import AgentSession, CycleUsage, DailyUsage, IvrSession
+from usage.services import MAX_SESSION
 
 # The reconciliation table's columns: header (exactly as SPEC §5) and field.
 DAILY_DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -402,3 +403,106 @@ def alerts_of(customer: Organization, today: date) -> QuerySet:
     return OverageAlert.objects.unscoped().filter(
         customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)
     )
+
+
+# --- Evidence of a daily row ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowEvidence:
+    """A daily row and the witnesses of its count (usage.evidence), computed now from the
+    stored sessions. Exactly one of `named`, `concurrent`, `ivr` is set, by the row's type."""
+
+    row: DailyUsage
+    named: list[evidence.NamedAgentWitness] | None = None
+    concurrent: evidence.ConcurrentEvidence | None = None
+    ivr: evidence.IvrEvidence | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.named is not None:
+            return "named"
+        return "concurrent" if self.concurrent is not None else "ivr"
+
+    @property
+    def witness_count(self) -> int:
+        if self.named is not None:
+            return len(self.named)
+        found = self.concurrent if self.concurrent is not None else self.ivr
+        return len(found.witnesses)
+
+    @property
+    def matches_row(self) -> bool:
+        """False while sessions that arrived after the row was computed wait for the
+        recomputation (the row is marked dirty and recomputed by the next run)."""
+        return self.witness_count == self.row.units_used
+
+
+PREMIUM_TYPES = {rules.PREMIUM_NAMED_AGENT, rules.PREMIUM_CONCURRENT_AGENT}
+NAMED_TYPES = {rules.PREMIUM_NAMED_AGENT, rules.STANDARD_NAMED_AGENT}
+CONCURRENT_TYPES = {rules.PREMIUM_CONCURRENT_AGENT, rules.STANDARD_CONCURRENT_AGENT}
+
+
+def _overlapping(model, start: str, end: str, customer: Organization, since, until) -> QuerySet:
+    """`model` sessions of `customer` overlapping [since, until) with positive length.
+
+    As the engine reads them: a session overlapping it started at most a day before
+    `since` unless flagged multi-day (then at most the longest accepted session), so the
+    (customer, start, end) index bounds the scan from both sides.
+    """
+    day_back = since - timedelta(days=1)
+    started = Q(**{f"{start}__gte": day_back}) | Q(
+        multi_day=True, **{f"{start}__gte": since - MAX_SESSION}
+    )
+    return (
+        model.objects.unscoped()
+        .filter(customer=customer, **{f"{start}__lt": until, f"{end}__gt": since})
+        .filter(started)
+    )
+
+
+def _agent_records(customer: Organization, since, until) -> list[evidence.AgentSessionRecord]:
+    rows = _overlapping(AgentSession, "login_at", "logout_at", customer, since, until)
+    make = evidence.AgentSessionRecord._make
+    return [
+        make(row)
+        for row in rows.values_list("session_id", "agent_id", "premium", "login_at", "logout_at")
+    ]
+
+
+def _ivr_records(customer: Organization, since, until) -> list[evidence.IvrSessionRecord]:
+    rows = _overlapping(IvrSession, "started_at", "ended_at", customer, since, until)
+    make = evidence.IvrSessionRecord._make
+    return [make(row) for row in rows.values_list("session_id", "started_at", "ended_at")]
+
+
+def row_evidence(customer: Organization, usage_date: date, usage_type: str) -> RowEvidence | None:
+    """The evidence of the customer's stored row of that day and type; None when there is
+    no such row (not computed, or the day's agent model has the other types)."""
+    row = (
+        DailyUsage.objects.unscoped()
+        .filter(customer=customer, usage_date=usage_date, usage_type=usage_type)
+        .first()
+    )
+    if row is None:
+        return None
+    day_begins = rules.day_start(usage_date)
+    day_ends = rules.day_start(usage_date + rules.DAY)
+    premium = usage_type in PREMIUM_TYPES
+    if usage_type in NAMED_TYPES:
+        sessions = _agent_records(customer, rules.day_start(row.cycle_start), day_ends)
+        return RowEvidence(
+            row=row,
+            named=evidence.named_agent_witnesses(
+                sessions, row.cycle_start, usage_date, premium=premium
+            ),
+        )
+    if usage_type in CONCURRENT_TYPES:
+        lookback = (rules.COUNTING_PERIODS - 1) * rules.SAMPLING_PERIOD
+        sessions = _agent_records(customer, day_begins - lookback, day_ends)
+        return RowEvidence(
+            row=row,
+            concurrent=evidence.concurrent_agent_evidence(sessions, usage_date, premium=premium),
+        )
+    sessions = _ivr_records(customer, day_begins, day_ends)
+    return RowEvidence(row=row, ivr=evidence.ivr_port_evidence(sessions, usage_date))
