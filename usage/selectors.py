@@ -506,3 +506,63 @@ def row_evidence(customer: Organization, usage_date: date, usage_type: str) -> R
         )
     sessions = _ivr_records(customer, day_begins, day_ends)
     return RowEvidence(row=row, ivr=evidence.ivr_port_evidence(sessions, usage_date))
+
+
+def _iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else ""
+
+
+def evidence_table(found: RowEvidence) -> tuple[list[str], list[list]]:
+    """The witnesses as one table (headers, rows): the page's CSV export. One line per
+    agent (named), per agent and session (concurrent), per session (IVR)."""
+    row = found.row
+    lead = [row.usage_date.isoformat(), row.usage_type]
+    if found.named is not None:
+        headers = [
+            "Usage Date", "Usage Type", "Agent ID", "First Seen", "Premium Since",
+            "Premium Session ID", "Premium Session Login", "Premium Session Logout",
+            "Sessions",
+        ]  # fmt: skip
+        rows = [
+            [
+                *lead,
+                w.agent_id,
+                w.first_seen.isoformat(),
+                w.premium_since.isoformat() if w.premium_since else "",
+                w.premium_session.session_id if w.premium_session else "",
+                _iso(w.premium_session.login_at) if w.premium_session else "",
+                _iso(w.premium_session.logout_at) if w.premium_session else "",
+                w.sessions,
+            ]
+            for w in found.named
+        ]
+        return headers, rows
+    if found.concurrent is not None:
+        headers = [
+            "Usage Date", "Usage Type", "Peak Quarter-Hour", "Agent ID",
+            "Seconds p-3", "Seconds p-2", "Seconds p-1", "Seconds p",
+            "Session ID", "License", "Login", "Logout",
+        ]  # fmt: skip
+        peak = _iso(found.concurrent.peak_period)
+        rows = [
+            [
+                *lead,
+                peak,
+                w.agent_id,
+                *(int(p.logged_in.total_seconds()) for p in w.presence),
+                s.session_id,
+                s.license,
+                _iso(s.login_at),
+                _iso(s.logout_at),
+            ]
+            for w in found.concurrent.witnesses
+            for s in w.sessions
+        ]
+        return headers, rows
+    headers = ["Usage Date", "Usage Type", "Peak Minute", "Session ID", "Started At", "Ended At"]
+    peak = _iso(found.ivr.peak_minute)
+    rows = [
+        [*lead, peak, s.session_id, _iso(s.started_at), _iso(s.ended_at)]
+        for s in found.ivr.witnesses
+    ]
+    return headers, rows

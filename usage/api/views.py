@@ -10,12 +10,12 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from orgs.api.base import CustomerScopedViewSet
 from subscriptions.models import Subscription
-from usage import selectors, services
+from usage import rules, selectors, services
 from usage.api import serializers
 from usage.api.renderers import DailyDetailCsvRenderer
 
@@ -197,3 +197,127 @@ class UsageViewSet(CustomerScopedViewSet):
             "digital": digital,
         }
         return Response(serializers.CurrentUsageSerializer(body).data)
+
+
+def _agent_session(session) -> dict:
+    return {
+        "id": session.session_id,
+        "license": session.license,
+        "login_at": session.login_at,
+        "logout_at": session.logout_at,
+    }
+
+
+def evidence_body(found: selectors.RowEvidence) -> dict:
+    row = found.row
+    body = {
+        "usage_date": row.usage_date,
+        "usage_type": row.usage_type,
+        "usage_unit": row.usage_unit,
+        "cycle_start": row.cycle_start,
+        "units_used": row.units_used,
+        "witnesses": found.witness_count,
+        "matches_row": found.matches_row,
+        "named_agents": None,
+        "concurrent": None,
+        "ivr": None,
+    }
+    if found.named is not None:
+        body["named_agents"] = [
+            {
+                "agent_id": w.agent_id,
+                "first_seen": w.first_seen,
+                "premium": w.premium,
+                "premium_since": w.premium_since,
+                "premium_session": _agent_session(w.premium_session) if w.premium_session else None,
+                "sessions": w.sessions,
+            }
+            for w in found.named
+        ]
+    elif found.concurrent is not None:
+        body["concurrent"] = {
+            "peak_period_start": found.concurrent.peak_period,
+            "agents": [
+                {
+                    "agent_id": w.agent_id,
+                    "premium": w.premium,
+                    "periods": [
+                        {
+                            "start": p.period_start,
+                            "end": p.period_end,
+                            "logged_in_seconds": int(p.logged_in.total_seconds()),
+                            "present": p.present,
+                        }
+                        for p in w.presence
+                    ],
+                    "sessions": [_agent_session(s) for s in w.sessions],
+                }
+                for w in found.concurrent.witnesses
+            ],
+        }
+    else:
+        body["ivr"] = {
+            "peak_minute_start": found.ivr.peak_minute,
+            "sessions": [
+                {"id": s.session_id, "started_at": s.started_at, "ended_at": s.ended_at}
+                for s in found.ivr.witnesses
+            ],
+        }
+    return body
+
+
+class UsageEvidenceViewSet(CustomerScopedViewSet):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, required=True),
+            OpenApiParameter(
+                "usage_type",
+                OpenApiTypes.STR,
+                required=True,
+                enum=list(rules.USAGE_TYPES),
+                description="As in the daily usage, e.g. `Standard Named Agent`.",
+            ),
+        ],
+        responses={
+            200: serializers.RowEvidenceSerializer,
+            400: ERROR,
+            404: OpenApiResponse(
+                description="No such customer for you, or no daily row of that date and type."
+            ),
+        },
+        summary="Evidence of a daily usage row",
+        description="The witnesses of the row's Units Used, computed now from the stored "
+        "sessions. Named agents: every agent counted on that day of the cycle, the first "
+        "day it was seen and the session that made it premium. Concurrent agents: the "
+        "quarter-hour that set the day's peak of that type, and per agent counted there its "
+        "presence in the four quarter-hours and its sessions in them. IVR ports: the minute "
+        "that set the day's peak and the sessions overlapping it. Times in UTC.",
+    )
+    def evidence(self, request, customer_id=None):
+        errors: dict[str, list[str]] = {}
+        usage_date = None
+        raw_date = request.query_params.get("date", "")
+        if not raw_date:
+            errors["date"] = ["Required, as YYYY-MM-DD."]
+        else:
+            try:
+                usage_date = date.fromisoformat(raw_date)
+            except ValueError:
+                errors["date"] = ["Not a date; use YYYY-MM-DD."]
+        usage_type = request.query_params.get("usage_type", "")
+        if not usage_type:
+            errors["usage_type"] = [f"Required: one of {', '.join(rules.USAGE_TYPES)}."]
+        elif usage_type not in rules.USAGE_TYPES:
+            errors["usage_type"] = [
+                f"Unknown usage type {usage_type!r}: one of {', '.join(rules.USAGE_TYPES)}."
+            ]
+        if errors:
+            raise ValidationError(errors)
+        found = selectors.row_evidence(self.customer, usage_date, usage_type)
+        if found is None:
+            raise NotFound(
+                f"No daily usage row of this customer for {usage_date.isoformat()} and "
+                f"{usage_type} (not computed yet, or the customer's agent model has the "
+                "other usage types)."
+            )
+        return Response(serializers.RowEvidenceSerializer(evidence_body(found)).data)
