@@ -11,56 +11,83 @@ counters of ``usage.rules`` and to the engine's stored rows):
   agent counted there its sessions in the four periods and its presence in each;
 - IVR ports: the minute that set the day's peak and the sessions overlapping it.
 
-Timestamps are timezone-aware and in UTC (as the database returns them). Sessions are
-``NamedTuple`` records rather than the validating dataclasses of ``usage.rules``: a day
-of a large customer has tens of thousands of them, read straight from the database.
+Sessions come in as ``NamedTuple`` records with whole seconds since the Unix epoch (UTC),
+as ``usage.engine_core`` counts them, rather than the validating datetime dataclasses of
+``usage.rules``: a day of a large customer has tens of thousands of sessions, and parsing
+that many timestamps would cost more than the whole answer. Witnesses carry datetimes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from usage.rules import (
-    COUNTING_PERIODS,
-    DAY,
-    MINUTE,
-    PRESENCE_THRESHOLD,
-    SAMPLING_PERIOD,
-    day_start,
-)
+import numpy as np
 
-ZERO = timedelta(0)
+from usage.rules import COUNTING_PERIODS, DAY, day_start
+
+PERIOD = 15 * 60  # seconds in a sampling period (a UTC quarter-hour)
+PRESENT = 60  # seconds logged in that make an agent present in a period
+MINUTE = 60
+SECONDS_PER_DAY = 86_400
+
+
+def epoch(day: date) -> int:
+    """Seconds since the epoch at 00:00 UTC of ``day``."""
+    return int(day_start(day).timestamp())
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def moment(seconds: int) -> datetime:
+    return EPOCH + timedelta(seconds=seconds)
 
 
 class AgentSessionRecord(NamedTuple):
     session_id: str
     agent_id: str
     premium: bool
-    login_at: datetime
-    logout_at: datetime
+    login: int  # seconds since the epoch, UTC
+    logout: int
 
     @property
     def license(self) -> str:
         return "premium" if self.premium else "standard"
 
+    @property
+    def login_at(self) -> datetime:
+        return moment(self.login)
+
+    @property
+    def logout_at(self) -> datetime:
+        return moment(self.logout)
+
 
 class IvrSessionRecord(NamedTuple):
     session_id: str
-    started_at: datetime
-    ended_at: datetime
+    started: int  # seconds since the epoch, UTC
+    ended: int
+
+    @property
+    def started_at(self) -> datetime:
+        return moment(self.started)
+
+    @property
+    def ended_at(self) -> datetime:
+        return moment(self.ended)
 
 
-def _overlap(start: datetime, end: datetime, window_start: datetime, window_end: datetime):
-    return max(ZERO, min(end, window_end) - max(start, window_start))
+def _overlap(start: int, end: int, window_start: int, window_end: int) -> int:
+    return max(0, min(end, window_end) - max(start, window_start))
 
 
 def _first_session(sessions: Iterable[AgentSessionRecord]) -> AgentSessionRecord:
     """The earliest login; on a tie the lowest session id, so the answer is stable."""
-    return min(sessions, key=lambda s: (s.login_at, s.session_id))
+    return min(sessions, key=lambda s: (s.login, s.session_id))
 
 
 # --- Named agents ---------------------------------------------------------------------
@@ -75,7 +102,6 @@ class NamedAgentWitness:
     premium: bool
     premium_session: AgentSessionRecord | None  # the first premium session in the cycle
     premium_since: date | None  # the first day of the cycle it counted as premium
-    sessions: int  # its sessions overlapping the cycle's first day .. the day
 
 
 def named_agent_witnesses(
@@ -83,33 +109,44 @@ def named_agent_witnesses(
 ) -> list[NamedAgentWitness]:
     """Agents counted on ``day`` of the cycle starting ``cycle_start`` as premium (or as
     standard), by agent id: every agent with a session overlapping the cycle's first day
-    through ``day``; premium when any of those sessions was premium."""
+    through ``day``; premium when any of those sessions was premium.
+
+    Only each agent's first session and first premium session decide its witness, so a
+    caller may pass just those (``usage.selectors`` does, to read 2 sessions per agent
+    rather than a month of them).
+    """
     if day < cycle_start:
         raise ValueError("day lies before the cycle start")
-    window_start, window_end = day_start(cycle_start), day_start(day + DAY)
-    by_agent: dict[str, list[AgentSessionRecord]] = defaultdict(list)
+    window_start, window_end = epoch(cycle_start), epoch(day + DAY)
+    first: dict[str, AgentSessionRecord] = {}
+    first_premium: dict[str, AgentSessionRecord] = {}
     for session in sessions:
-        if _overlap(session.login_at, session.logout_at, window_start, window_end):
-            by_agent[session.agent_id].append(session)
+        if not _overlap(session.login, session.logout, window_start, window_end):
+            continue
+        key = (session.login, session.session_id)
+        agent = session.agent_id
+        if agent not in first or key < (first[agent].login, first[agent].session_id):
+            first[agent] = session
+        if session.premium:
+            known = first_premium.get(agent)
+            if known is None or key < (known.login, known.session_id):
+                first_premium[agent] = session
 
     def first_day(session: AgentSessionRecord) -> date:
-        return max(cycle_start, session.login_at.date())
+        return max(cycle_start, moment(session.login).date())
 
     witnesses = []
-    for agent_id in sorted(by_agent):
-        agent_sessions = by_agent[agent_id]
-        premium_sessions = [s for s in agent_sessions if s.premium]
-        if bool(premium_sessions) != premium:
+    for agent_id in sorted(first):
+        made_premium = first_premium.get(agent_id)
+        if (made_premium is not None) != premium:
             continue
-        made_premium = _first_session(premium_sessions) if premium_sessions else None
         witnesses.append(
             NamedAgentWitness(
                 agent_id=agent_id,
-                first_seen=first_day(_first_session(agent_sessions)),
+                first_seen=first_day(first[agent_id]),
                 premium=premium,
                 premium_session=made_premium,
                 premium_since=first_day(made_premium) if made_premium else None,
-                sessions=len(agent_sessions),
             )
         )
     return witnesses
@@ -127,11 +164,11 @@ class PeriodPresence:
 
     @property
     def period_end(self) -> datetime:
-        return self.period_start + SAMPLING_PERIOD
+        return self.period_start + timedelta(seconds=PERIOD)
 
     @property
     def present(self) -> bool:
-        return self.logged_in >= PRESENCE_THRESHOLD
+        return self.logged_in >= timedelta(seconds=PRESENT)
 
 
 @dataclass(frozen=True)
@@ -155,12 +192,12 @@ class ConcurrentEvidence:
         """Start of period p-3 and end of period p: the four periods counted."""
         if self.peak_period is None:
             return None
-        lookback = (COUNTING_PERIODS - 1) * SAMPLING_PERIOD
-        return self.peak_period - lookback, self.peak_period + SAMPLING_PERIOD
+        lookback = timedelta(seconds=(COUNTING_PERIODS - 1) * PERIOD)
+        return self.peak_period - lookback, self.peak_period + timedelta(seconds=PERIOD)
 
 
-def _union(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             if end > merged[-1][1]:
@@ -170,13 +207,13 @@ def _union(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datet
     return merged
 
 
-def _touched_periods(start: datetime, end: datetime, first: datetime, count: int) -> range:
-    """Indexes of the periods (``count`` of them from ``first``) that [start, end) overlaps."""
-    if end <= start:
-        return range(0)
-    low = max(0, (start - first) // SAMPLING_PERIOD)
-    high = min(count, -((first - end) // SAMPLING_PERIOD))  # ceiling division
-    return range(low, high)
+def _period_overlaps(starts: np.ndarray, ends: np.ndarray, first: int, n: int) -> np.ndarray:
+    """Seconds each [start, end) overlaps each of the ``n`` periods from ``first``:
+    one row per span, one column per period."""
+    period_starts = first + PERIOD * np.arange(n, dtype=np.int64)
+    low = np.maximum(starts[:, None], period_starts[None, :])
+    high = np.minimum(ends[:, None], period_starts[None, :] + PERIOD)
+    return np.maximum(high - low, 0)
 
 
 def concurrent_agent_evidence(
@@ -187,79 +224,82 @@ def concurrent_agent_evidence(
     Same rules as ``usage.rules.concurrent_agents_by_period``: presence uses the union of
     an agent's sessions; an agent is counted at p when present in p-3..p, premium when a
     premium session overlaps those four periods. The peak is the first quarter-hour
-    starting in ``day`` with the highest count of the type.
+    starting in ``day`` with the highest count of the type. Periods are counted for all
+    agents at once (an agent by period matrix): a large customer has a thousand agents.
     """
     lookback = COUNTING_PERIODS - 1
-    n_periods = lookback + DAY // SAMPLING_PERIOD
-    first = day_start(day) - lookback * SAMPLING_PERIOD
-    window_end = first + n_periods * SAMPLING_PERIOD
+    n_periods = lookback + SECONDS_PER_DAY // PERIOD
+    first = epoch(day) - lookback * PERIOD
+    window_end = first + n_periods * PERIOD
 
     by_agent: dict[str, list[AgentSessionRecord]] = defaultdict(list)
     for session in sessions:
-        if _overlap(session.login_at, session.logout_at, first, window_end):
+        if _overlap(session.login, session.logout, first, window_end):
             by_agent[session.agent_id].append(session)
+    if not by_agent:
+        return ConcurrentEvidence(peak_period=None, witnesses=())
+    agents = sorted(by_agent)
 
-    logged_in: dict[str, list[timedelta]] = {}
-    premium_in: dict[str, list[bool]] = {}
-    for agent_id, agent_sessions in by_agent.items():
-        seconds = [ZERO] * n_periods
-        for start, end in _union([(s.login_at, s.logout_at) for s in agent_sessions]):
-            for i in _touched_periods(start, end, first, n_periods):
-                period_start = first + i * SAMPLING_PERIOD
-                seconds[i] += _overlap(start, end, period_start, period_start + SAMPLING_PERIOD)
-        flags = [False] * n_periods
+    # Logged-in seconds per agent and period, from the union of each agent's sessions.
+    span_agent, span_start, span_end = [], [], []
+    premium_agent, premium_start, premium_end = [], [], []
+    for index, agent_id in enumerate(agents):
+        agent_sessions = by_agent[agent_id]
+        for start, end in _union([(s.login, s.logout) for s in agent_sessions]):
+            span_agent.append(index)
+            span_start.append(start)
+            span_end.append(end)
         for s in agent_sessions:
             if s.premium:
-                for i in _touched_periods(s.login_at, s.logout_at, first, n_periods):
-                    flags[i] = True
-        logged_in[agent_id] = seconds
-        premium_in[agent_id] = flags
+                premium_agent.append(index)
+                premium_start.append(s.login)
+                premium_end.append(s.logout)
+    shape = (len(agents), n_periods)
+    logged_in = np.zeros(shape, dtype=np.int64)
+    overlaps = _period_overlaps(
+        np.asarray(span_start, np.int64), np.asarray(span_end, np.int64), first, n_periods
+    )
+    np.add.at(logged_in, np.asarray(span_agent, np.int64), overlaps)
+    premium_in = np.zeros(shape, dtype=bool)
+    if premium_agent:
+        touched = _period_overlaps(
+            np.asarray(premium_start, np.int64), np.asarray(premium_end, np.int64), first, n_periods
+        )
+        np.logical_or.at(premium_in, np.asarray(premium_agent, np.int64), touched > 0)
 
-    def counted_at(agent_id: str, p: int) -> bool:
-        """Counted at period index p, as the type asked for."""
-        seconds = logged_in[agent_id]
-        if not all(seconds[i] >= PRESENCE_THRESHOLD for i in range(p - lookback, p + 1)):
-            return False
-        return any(premium_in[agent_id][p - lookback : p + 1]) == premium
-
-    # Agents present in p-3..p as runs of present periods: only those are checked.
-    present_runs: dict[str, list[bool]] = {
-        agent: [s >= PRESENCE_THRESHOLD for s in seconds] for agent, seconds in logged_in.items()
-    }
-    best_count, best_period = 0, None
-    for p in range(lookback, n_periods):
-        count = 0
-        for agent_id, present in present_runs.items():
-            if present[p] and counted_at(agent_id, p):
-                count += 1
-        if count > best_count:
-            best_count, best_period = count, p
-    if best_period is None:
+    # Counted at p (columns lookback..n-1): present in p-3..p; premium if any of them is.
+    present = logged_in >= PRESENT
+    counted = np.ones((len(agents), n_periods - lookback), dtype=bool)
+    premium_window = np.zeros_like(counted)
+    for k in range(COUNTING_PERIODS):
+        counted &= present[:, k : n_periods - lookback + k]
+        premium_window |= premium_in[:, k : n_periods - lookback + k]
+    counted &= premium_window == premium
+    counts = counted.sum(axis=0)
+    if counts.max() == 0:
         return ConcurrentEvidence(peak_period=None, witnesses=())
-
-    p = best_period
-    window_start = first + (p - lookback) * SAMPLING_PERIOD
-    window_stop = first + (p + 1) * SAMPLING_PERIOD
+    peak = int(np.argmax(counts))  # the first period with the highest count
+    p = peak + lookback
+    window_start, window_stop = first + peak * PERIOD, first + (p + 1) * PERIOD
     witnesses = []
-    for agent_id in sorted(by_agent):
-        if not counted_at(agent_id, p):
-            continue
+    for index in np.flatnonzero(counted[:, peak]):
+        agent_id = agents[index]
         presence = tuple(
-            PeriodPresence(first + i * SAMPLING_PERIOD, logged_in[agent_id][i])
-            for i in range(p - lookback, p + 1)
+            PeriodPresence(moment(first + i * PERIOD), timedelta(seconds=int(logged_in[index, i])))
+            for i in range(peak, p + 1)
         )
         in_window = tuple(
             sorted(
                 (
                     s
                     for s in by_agent[agent_id]
-                    if _overlap(s.login_at, s.logout_at, window_start, window_stop)
+                    if _overlap(s.login, s.logout, window_start, window_stop)
                 ),
-                key=lambda s: (s.login_at, s.session_id),
+                key=lambda s: (s.login, s.session_id),
             )
         )
         witnesses.append(ConcurrentAgentWitness(agent_id, premium, presence, in_window))
-    return ConcurrentEvidence(peak_period=first + p * SAMPLING_PERIOD, witnesses=tuple(witnesses))
+    return ConcurrentEvidence(peak_period=moment(first + p * PERIOD), witnesses=tuple(witnesses))
 
 
 # --- IVR ports ------------------------------------------------------------------------
@@ -274,35 +314,49 @@ class IvrEvidence:
     witnesses: tuple[IvrSessionRecord, ...]
 
 
+def ivr_peak_minute(
+    starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray, day: date
+) -> tuple[int, int] | None:
+    """(start of the minute, ports) of the first UTC minute of ``day`` with the most IVR
+    sessions overlapping it with positive length, as ``usage.rules.ivr_ports_by_minute``
+    counts; None when no session touched the day. Sessions as their start and end
+    seconds, in two columns: a large customer has 50,000 a day."""
+    start_of_day = epoch(day)
+    minutes = SECONDS_PER_DAY // MINUTE
+    start = np.maximum(np.asarray(starts, dtype=np.int64), start_of_day) - start_of_day
+    end = np.minimum(np.asarray(ends, dtype=np.int64), start_of_day + SECONDS_PER_DAY)
+    end = end - start_of_day
+    occupying = end > start
+    # A difference array over the day's minutes: +1 in the minute a session starts
+    # occupying a port, -1 after its last minute (a ceiling division).
+    first_minute = start[occupying] // MINUTE
+    after_last = -((-end[occupying]) // MINUTE)
+    change = np.bincount(first_minute, minlength=minutes + 1)[: minutes + 1]
+    change = change - np.bincount(after_last, minlength=minutes + 1)[: minutes + 1]
+    ports = np.cumsum(change[:minutes])
+    if ports.size == 0 or ports.max() <= 0:
+        return None
+    minute = int(np.argmax(ports))
+    return start_of_day + minute * MINUTE, int(ports[minute])
+
+
 def ivr_port_evidence(sessions: Iterable[IvrSessionRecord], day: date) -> IvrEvidence:
-    """The first UTC minute of ``day`` with the most IVR sessions overlapping it (with
-    positive length), and those sessions, as ``usage.rules.ivr_ports_by_minute`` counts."""
+    """The day's peak minute of IVR ports and the sessions overlapping it."""
     sessions = list(sessions)
-    start_of_day = day_start(day)
-    end_of_day = start_of_day + DAY
-    minutes = DAY // MINUTE
-    # A difference array over the day's minutes: +1 where a session starts occupying
-    # ports, -1 after its last minute. Linear in the sessions, whatever their length.
-    change = [0] * (minutes + 1)
-    for session in sessions:
-        start = max(session.started_at, start_of_day)
-        end = min(session.ended_at, end_of_day)
-        if end <= start:
-            continue
-        change[(start - start_of_day) // MINUTE] += 1
-        change[-((start_of_day - end) // MINUTE)] -= 1
-    best_count, best_minute, running = 0, None, 0
-    for minute in range(minutes):
-        running += change[minute]
-        if running > best_count:
-            best_count, best_minute = running, minute
-    if best_minute is None:
+    peak = ivr_peak_minute([s.started for s in sessions], [s.ended for s in sessions], day)
+    if peak is None:
         return IvrEvidence(peak_minute=None, witnesses=())
-    peak = start_of_day + best_minute * MINUTE
-    witnesses = tuple(
+    minute = peak[0]
+    return IvrEvidence(peak_minute=moment(minute), witnesses=ivr_minute_witnesses(sessions, minute))
+
+
+def ivr_minute_witnesses(
+    sessions: Iterable[IvrSessionRecord], minute: int
+) -> tuple[IvrSessionRecord, ...]:
+    """The sessions overlapping the minute starting at ``minute`` (seconds): a port each."""
+    return tuple(
         sorted(
-            (s for s in sessions if _overlap(s.started_at, s.ended_at, peak, peak + MINUTE)),
-            key=lambda s: (s.started_at, s.session_id),
+            (s for s in sessions if _overlap(s.started, s.ended, minute, minute + MINUTE)),
+            key=lambda s: (s.started, s.session_id),
         )
     )
-    return IvrEvidence(peak_minute=peak, witnesses=witnesses)

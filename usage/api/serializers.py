@@ -135,9 +135,6 @@ class NamedAgentWitnessSerializer(serializers.Serializer):
     premium_session = EvidenceAgentSessionSerializer(
         allow_null=True, help_text="The first premium session in the cycle: why premium."
     )
-    sessions = serializers.IntegerField(
-        help_text="Its sessions from the cycle's first day to this day."
-    )
 
 
 class PeriodPresenceSerializer(serializers.Serializer):
