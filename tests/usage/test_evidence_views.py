@@ -275,3 +275,14 @@ def test_evidence_is_in_the_openapi_schema(api, world):
     operation = schema["paths"]["/api/v1/customers/{customer_id}/usage/evidence/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"date", "usage_type"}
     assert "RowEvidence" in str(operation["responses"]["200"])
+
+
+def test_usage_cards_link_each_figure_to_the_day_that_reached_it(client, world):
+    customer = world.a.customer
+    set_up(customer)
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    body = client.get(f"/customers/{customer.pk}/").content.decode()
+    # Standard named agents reached 2 first on June 12; IVR ports 2 on June 12.
+    assert evidence_url(customer.pk, DAY, rules.STANDARD_NAMED_AGENT) in body
+    assert evidence_url(customer.pk, DAY, rules.IVR_PORT) in body
+    assert evidence_url(customer.pk, date(2024, 6, 11), rules.PREMIUM_NAMED_AGENT) in body
