@@ -100,7 +100,11 @@ class UsageOverviewTable(tables.Table):
     usage_type = tables.Column(verbose_name=_("Usage Type"))
     used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
     commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
-    percent = tables.Column(verbose_name=_("% of commitment"), attrs={"td": {"class": "num"}})
+    percent = tables.Column(
+        # xgettext:no-python-format
+        verbose_name=_("% of commitment"),
+        attrs={"td": {"class": "num"}},
+    )
     overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
