@@ -45,12 +45,13 @@ worker: $(VENV)/.runtime
 beat: $(VENV)/.runtime
 	$(VENV)/bin/celery -A portal beat -l info
 
-## Translations (README "Languages"). The catalogues locale/<lang>/LC_MESSAGES/django.po are
+## Translations (README "Languages"). The POT-Creation-Date header is dropped: it changed on
+## every run and would make every merge of two people's strings conflict. The catalogues locale/<lang>/LC_MESSAGES/django.po are
 ## the source; the .mo files are built from them (not committed) by `make run`/`make test`.
 LANGS := nl fr sl hr
 MAKEMESSAGES := $(PY) manage.py makemessages $(foreach l,$(LANGS),-l $(l)) --no-location \
 	--no-obsolete --no-wrap --ignore=.venv --ignore=var --ignore=bench --ignore=tests \
-	--ignore=node_modules -v 0
+	--ignore=node_modules -v 0 && sed -i '/^"POT-Creation-Date:/d' locale/*/LC_MESSAGES/django.po
 
 ## make messages: regenerate the catalogues after adding or changing strings; then translate
 ## the new entries (empty msgstr, or "#, fuzzy") in all four, following locale/GLOSSARY.md.
@@ -70,7 +71,7 @@ check-messages: $(VENV)/.runtime
 	$(MAKEMESSAGES); status=0; \
 	for l in $(LANGS); do \
 		po=locale/$$l/LC_MESSAGES/django.po; \
-		if ! diff -q -I '^"POT-Creation-Date:' "$$tmp/before/$$l/LC_MESSAGES/django.po" $$po >/dev/null; then \
+		if ! diff -q "$$tmp/before/$$l/LC_MESSAGES/django.po" $$po >/dev/null; then \
 			echo "$$po: out of date with the code; regenerated now: translate the new entries and commit"; status=1; fi; \
 		n=$$(msgattrib --untranslated --no-obsolete $$po | grep -c '^msgid ' || true); \
 		if [ "$$n" -gt 0 ]; then echo "$$po: $$((n-1)) untranslated"; msgattrib --untranslated --no-obsolete --no-wrap $$po | grep '^msgid ' | tail -n +2 | head -20; status=1; fi; \

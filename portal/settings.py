@@ -183,8 +183,8 @@ USAGE_TEST_PAUSE_AFTER_DAY = env.float("USAGE_TEST_PAUSE_AFTER_DAY", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "orgs.api.authentication.TokenAuthentication",
+        "orgs.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -17,9 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from orgs import roles
+from orgs.exports import ExportMixin
 from orgs.models import Organization
 from orgs.regions import region_for_country
 from orgs.tenancy import CHANGE, get_visible_or_404

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from orgs import roles
 from orgs.audit import audit_record, snapshot
-from orgs.emails import absolute_url, email_send
+from orgs.emails import absolute_url, email_send, english
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
 from orgs.services import customer_create, person_email_available
@@ -257,7 +257,7 @@ def _email_context(trial: Trial) -> dict:
     return {
         "customer": trial.customer.name,
         "partner": trial.partner.name,
-        "services": trial.service_labels,
+        "services": [english(Service(code).label) for code in trial.service_codes],
         "end_date": trial.end_date.isoformat() if trial.end_date else "",
         "trial_url": absolute_url(reverse("trial-detail", args=[trial.pk])),
         "home_url": absolute_url(reverse("customer-detail", args=[trial.customer_id])),
@@ -487,7 +487,10 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
     email_send(
         to=list(sellers.values_list("email", flat=True)),
         template="trial_consent_accepted",
-        context={**_email_context(trial), "access": str(PartnerRelationship.Access(access).label)},
+        context={
+            **_email_context(trial),
+            "access": english(PartnerRelationship.Access(access).label),
+        },
     )
     return trial
 

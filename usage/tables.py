@@ -11,9 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from usage import rules
 from usage.models import CycleUsage
-from usage.selectors import DAILY_DETAIL_COLUMNS
-
-HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
 
 
 class DailyDetailTable(tables.Table):
@@ -21,14 +18,16 @@ class DailyDetailTable(tables.Table):
     page shows types and comments in the reader's language; exports keep the SPEC's
     English names so that files compare across languages."""
 
-    usage_date = tables.DateColumn(verbose_name=HEADERS["usage_date"], format="Y-m-d")
-    usage_type = tables.Column(verbose_name=HEADERS["usage_type"])
-    units_used = tables.Column(verbose_name=HEADERS["units_used"])
-    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"])
-    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"])
-    units_overage = tables.Column(verbose_name=HEADERS["units_overage"])
-    usage_unit = tables.Column(verbose_name=HEADERS["usage_unit"])
-    comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
+    # The SPEC's headers (selectors.DAILY_DETAIL_COLUMNS), translated on the page; the
+    # export renders in English (orgs.exports), so its headers are exactly the SPEC's.
+    usage_date = tables.DateColumn(verbose_name=_("Usage Date"), format="Y-m-d")
+    usage_type = tables.Column(verbose_name=_("Usage Type"))
+    units_used = tables.Column(verbose_name=_("Units Used"))
+    units_commitment = tables.Column(verbose_name=_("Units Commitment"))
+    units_substituted = tables.Column(verbose_name=_("Units Substituted"))
+    units_overage = tables.Column(verbose_name=_("Units Overage"))
+    usage_unit = tables.Column(verbose_name=_("Usage Unit"))
+    comment = tables.Column(verbose_name=_("Comment"), empty_values=())
 
     class Meta:
         template_name = "usage/tables/daily_detail.html"

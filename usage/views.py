@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
+from orgs.exports import ExportMixin
 from orgs.models import Organization
 from orgs.tenancy import CHANGE, VIEW
 from orgs.views_base import CustomerPageMixin
