@@ -101,6 +101,8 @@ LANGUAGES = [
     ("hr", _("Croatian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages show dates in the reader's language (SHORT_DATE_FORMAT); exports and the API keep ISO.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

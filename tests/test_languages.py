@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -430,3 +431,51 @@ def test_exports_keep_english_headers_and_labels(client, world):
     export = client.get("/customers/?_export=csv").content.decode()
     header = export.splitlines()[0]
     assert header.startswith("Customer,Status,Services,") and "Klant" not in export
+
+
+# ---- the demo ------------------------------------------------------------------------
+
+
+def test_seed_demo_gives_people_the_four_languages_and_prints_them(db):
+    import io
+
+    from django.core.management import call_command
+
+    from orgs.demo import DEMO_LANGUAGES
+    from orgs.models import Person
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = {line.split()[0]: line for line in out.getvalue().splitlines() if "@" in line}
+    names = {"nl": "Dutch", "fr": "French", "sl": "Slovenian", "hr": "Croatian"}
+    assert set(DEMO_LANGUAGES.values()) == set(names)
+    for email, language in DEMO_LANGUAGES.items():
+        assert Person.objects.get(email=email).language == language
+        assert printed[email].rstrip().endswith(names[language])
+    assert printed["full.admin@acme.example"].rstrip().endswith("English")
+
+
+@pytest.mark.parametrize(
+    ("language", "pattern"),
+    [
+        ("en", "%Y-%m-%d"),
+        ("nl", "%-d-%-m-%Y"),
+        ("fr", "%d/%m/%Y"),
+        ("sl", "%-d. %-m. %Y"),
+        ("hr", "%-d.%m.%Y."),
+    ],
+)
+def test_pages_write_dates_in_the_readers_language(client, world, language, pattern):
+    from trials.models import Trial
+
+    trial = world.a.trial
+    end = date(2026, 3, 7)
+    Trial.objects.unscoped().filter(pk=trial.pk).update(end_date=end)
+    person = world.a[Role.PARTNER_FULL_ADMIN]
+    person.language = language
+    person.save(update_fields=["language"])
+    client.force_login(person)
+    body = client.get(f"/trials/{trial.pk}/").content.decode()
+    assert end.strftime(pattern) in body
+    if language != "en":
+        assert end.isoformat() not in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +51,7 @@ class DailyDetailTable(tables.Table):
             (
                 "peak" if r.comment == rules.OVERAGE_PEAK else "",
                 r.usage_type,
-                r.usage_date.isoformat(),
+                date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
                 r.units_used,
                 r.units_commitment,
@@ -152,7 +153,8 @@ class UsageOverviewTable(tables.Table):
                     r.forecast,
                     r.status,
                     STATUS_LABELS[r.status],
-                    self.render_cycle(r),
+                    f"{date_format(r.cycle_start, 'SHORT_DATE_FORMAT')} – "
+                    f"{date_format(r.cycle_end, 'SHORT_DATE_FORMAT')}",
                     daily_url.format(r.customer_id),
                     r.cycle_start.isoformat(),
                     label % {"customer": r.customer_name},

@@ -51,5 +51,6 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for person in people:
             self.stdout.write(
-                f"  {person.email:<34} {person.organization.name:<24} {person.get_role_display()}"
+                f"  {person.email:<34} {person.organization.name:<24} "
+                f"{person.get_role_display():<20} {person.get_language_display()}"
             )
