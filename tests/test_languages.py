@@ -479,3 +479,21 @@ def test_pages_write_dates_in_the_readers_language(client, world, language, patt
     assert end.strftime(pattern) in body
     if language != "en":
         assert end.isoformat() not in body
+
+
+def test_drf_messages_speak_croatian_too(api, world):
+    """DRF ships no Croatian: its messages are in our catalogues (orgs/api/messages.py)."""
+    from rest_framework.authtoken.models import Token
+
+    person = world.a[Role.PARTNER_FULL_ADMIN]
+    person.language = "hr"
+    person.save(update_fields=["language"])
+    token, _created = Token.objects.get_or_create(user=person)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.patch(
+        f"/api/v1/customers/{world.a.customer.pk}/", {"surge_percent": "many"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "surge_percent", "reason": "Potreban je valjan cijeli broj."}
+    ]
