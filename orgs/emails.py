@@ -46,16 +46,17 @@ def recipient_languages(addresses: list[str]) -> dict[str, str]:
 def language_groups(
     addresses: list[str], language: str | None = None
 ) -> list[tuple[str, bool, list[str]]]:
-    """(language, known, addresses) per message: people in their own language; addresses
-    of nobody yet in `language` (the caller's guess) or the default, marked not known."""
+    """(language, known, addresses) per message: people in their own language, addresses
+    of nobody yet in `language` (the caller's guess) or the default. `known` when the
+    language of every address of the message is known, so its links may carry it."""
     known = recipient_languages(addresses)
-    groups: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    groups: dict[str, list[str]] = defaultdict(list)
     for address in addresses:
-        if address in known:
-            groups[(known[address], True)].append(address)
-        else:
-            groups[(language or settings.LANGUAGE_CODE, False)].append(address)
-    return [(lang, is_known, sorted(group)) for (lang, is_known), group in sorted(groups.items())]
+        groups[known.get(address) or language or settings.LANGUAGE_CODE].append(address)
+    return [
+        (lang, all(a in known for a in group), sorted(group))
+        for lang, group in sorted(groups.items())
+    ]
 
 
 def with_link_language(value: Any, language: str) -> Any:

@@ -318,7 +318,7 @@ def test_email_words_from_data_follow_the_recipient():
     """Labels and dates travel as English and ISO data, and read in the recipient's words."""
     _subject, text, _html = render_parts("trial_started", "nl")
     assert "Bellen" in text and "Calling" not in text
-    assert "31 december 2026" in text and "2026-12-31" not in text
+    assert "31-12-2026" in text and "2026-12-31" not in text
 
 
 def test_one_message_per_language(db, django_capture_on_commit_callbacks):

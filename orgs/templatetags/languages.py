@@ -23,7 +23,8 @@ def translated(value) -> str:
 
 @register.filter
 def local_date(value) -> str:
-    """An ISO date (or date) in the active language's format; anything else unchanged."""
+    """An ISO date (or date) as pages write it in the active language (ISO in English:
+    portal/formats); anything else unchanged."""
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, str):
@@ -32,5 +33,5 @@ def local_date(value) -> str:
         except ValueError:
             return value
     if isinstance(value, date):
-        return date_format(value, "DATE_FORMAT")
+        return date_format(value, "SHORT_DATE_FORMAT")
     return value
