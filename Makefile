@@ -45,13 +45,15 @@ worker: $(VENV)/.runtime
 beat: $(VENV)/.runtime
 	$(VENV)/bin/celery -A portal beat -l info
 
-## Translations (README "Languages"). The POT-Creation-Date header is dropped: it changed on
-## every run and would make every merge of two people's strings conflict. The catalogues locale/<lang>/LC_MESSAGES/django.po are
+## Translations (README "Languages"). Entries are sorted by msgid and the POT-Creation-Date
+## header is dropped, so moving code or running it twice never changes the catalogues, and two
+## people's new strings rarely meet in a merge. The catalogues locale/<lang>/LC_MESSAGES/django.po are
 ## the source; the .mo files are built from them (not committed) by `make run`/`make test`.
 LANGS := nl fr sl hr
 MAKEMESSAGES := $(PY) manage.py makemessages $(foreach l,$(LANGS),-l $(l)) --no-location \
 	--no-obsolete --no-wrap --ignore=.venv --ignore=var --ignore=bench --ignore=tests \
-	--ignore=node_modules -v 0 && sed -i '/^"POT-Creation-Date:/d' locale/*/LC_MESSAGES/django.po
+	--ignore=node_modules -v 0 && for po in locale/*/LC_MESSAGES/django.po; do \
+	sed -i '/^"POT-Creation-Date:/d' $$po && msgcat --sort-output --no-wrap -o $$po $$po; done
 
 ## make messages: regenerate the catalogues after adding or changing strings; then translate
 ## the new entries (empty msgstr, or "#, fuzzy") in all four, following locale/GLOSSARY.md.
