@@ -122,6 +122,17 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request leaves its language active in the thread (as in a server, where the next
+    request activates its own); code a test calls outside a request starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """Tasks run in-process unless a test asks for the real worker."""
     from portal.celery import app
