@@ -216,7 +216,10 @@ def mixed_paths(route: Route, own: Tenant, other: Tenant) -> list[str]:
         def fill(match: re.Match, chosen=chosen) -> str:
             return str(PARAMETERS[match.group("name")](next(chosen)))
 
-        paths.append("/" + re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route.route))
+        path = "/" + re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route.route)
+        # Parameters that name no object (a date, a usage type) are alike for both.
+        if path not in (route.path(own), route.path(other)):
+            paths.append(path)
     return paths
 
 
@@ -229,8 +232,9 @@ def test_mixed_parents_get_404(client, world, route):
     """Tenant A's customer with tenant B's trial (and every other mix): 404, nothing
     changes."""
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    paths = mixed_paths(route, world.a, world.b)  # filling some parameters makes rows
     before = database_snapshot()
-    for path in mixed_paths(route, world.a, world.b):
+    for path in paths:
         for method in ALL_METHODS:
             response = getattr(client, method)(path, content_type="application/json", data={})
             assert response.status_code in NOT_YOURS, (method, path, response.status_code)
