@@ -17,6 +17,7 @@ rather than written twice at once.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -30,9 +31,8 @@ from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Ma
 from django.utils import timezone
 
 from subscriptions.models import Subscription
-from usage import engine_core, locks, rules
+from usage import cycle_forecast, engine_core, locks, rules
 from usage.engine_core import epoch_midnight
-from usage.forecast import TrendSums, billed_forecast_from_sums
 from usage.models import (
     AgentSession,
     CycleUsage,
@@ -751,23 +751,13 @@ def cycle_usage_refresh(
         missing = {(row[0], row[1]) for row in figures} - set(ends)
         if missing:
             ends.update(_cycle_ends(missing))
-        rows = [
-            (*row, ends[(row[0], row[1])], _cycle_forecast(row, ends[(row[0], row[1])]))
-            for row in figures
-        ]
-        _bulk_insert(CycleUsage, [*CYCLE_USAGE_COLUMNS, "cycle_end", "forecast"], rows)
-
-
-def _cycle_forecast(row: tuple, cycle_end: date) -> int:
-    """The billed-overage forecast of one summary row (CYCLE_USAGE_COLUMNS order)."""
-    _customer, cycle_start, _type, n, sum_x, sum_y, sum_xy, sum_xx, last_x, *_rest = row
-    overage = row[CYCLE_USAGE_COLUMNS.index("overage")]
-    return billed_forecast_from_sums(
-        TrendSums(n, sum_x, sum_y, sum_xy, sum_xx),
-        billed_so_far=overage,
-        last_x=last_x,
-        cycle_last_x=(cycle_end - cycle_start).days,
-    )
+        forecasts = cycle_forecast.forecast_columns(ids, starts, ends)
+        rows = [(*row, ends[(row[0], row[1])], *forecasts[row[:3]]) for row in figures]
+        _bulk_insert(
+            CycleUsage,
+            [*CYCLE_USAGE_COLUMNS, "cycle_end", *cycle_forecast.FORECAST_COLUMNS],
+            rows,
+        )
 
 
 def _cycle_ends(cycles: set[tuple[int, date]]) -> dict[tuple[int, date], date]:
@@ -811,7 +801,8 @@ def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(row)
+                # JSON columns (a summary's days) go as JSON text.
+                copy.write_row([json.dumps(v) if isinstance(v, list | dict) else v for v in row])
         return
     objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
     model.objects.unscoped().bulk_create(objects, batch_size=500)
