@@ -15,8 +15,9 @@ a new team). Each previous cycle says how much its count still grew after the sa
 the cycle, relative to its count on that day (this holds how far into the cycle its final
 count was reached); each such growth, applied to today's count, is the mean of a Poisson
 count of new agents, and the forecast is the equal mixture of those (1-3 previous cycles).
-The last seven days' new agents set a floor under the mean, so a team arriving now is
-not forecast away by calmer cycles before.
+(The first week's arrivals are most of a cycle's agents logging in again, so this cycle's
+own pace says little of what is to come; the previous cycles' pace after the same day
+does.)
 
 Concurrent agents and IVR ports (`forecast_peak`) are billed at the cycle's highest daily
 peak, and contact centres have a week (busy weekdays, quiet weekends), bursts (campaign
@@ -236,9 +237,6 @@ def forecast_named(
             first = known[0].net_used
             pace = max(0, count - first) / t
         means = [min(pace * remaining / 2, count / 4)]
-    else:
-        floor = recent_rate * remaining / 2
-        means = [max(mean, floor) for mean in means]
 
     def cdf(overage: int) -> float:
         # P(final overage <= overage): billed so far is a floor, the rest new agents.
