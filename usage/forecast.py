@@ -24,7 +24,7 @@ peak, and contact centres have a week (busy weekdays, quiet weekends), bursts (c
 days) and dips (holidays). The forecast asks the customer's own recent days (up to
 `PEAK_WINDOW_DAYS`, the previous cycles' days included): from every earlier day, how far
 did the highest daily excess of the next `remaining` days rise above the level of the
-fortnight before it (the mean of its busier half: the busy weekdays)? Those rises,
+fortnight before it (the mean of its seven highest days: the busy weekdays)? Those rises,
 added to today's level, are the distribution of the highest excess still to come; with
 under a week to come only the origins on the same weekday count, so the days ahead are
 the same weekdays (a cycle that ends on a weekend forecasts the weekend's level). The work
@@ -55,6 +55,7 @@ HIGH_QUANTILE = 0.90
 # Days of the past a peak forecast reads; previous cycles a named forecast reads.
 PEAK_WINDOW_DAYS = 92
 REFERENCE_DAYS = 14
+REFERENCE_TOP = 7
 # Fewer past origins than this: too little to learn how high peaks rise.
 MIN_ORIGINS = 8
 # How much wider than the history's own spread the range is (calibrated by backtest).
@@ -259,13 +260,12 @@ def forecast_named(
 
 def _reference(window: Sequence[int | None]) -> float | None:
     """The level of the busy days of `window` (the `REFERENCE_DAYS` up to a day): the mean
-    of its busier half (a weekday level, whatever weekday the day is); None with under 7
-    days known."""
+    of its `REFERENCE_TOP` highest (a fortnight's weekdays: a weekday level, whatever
+    weekday the day is); None with under 7 days known."""
     known = [v for v in window if v is not None]
     if len(known) < 7:
         return None
-    # The busier half: as many days as a fortnight's weekdays, fewer when fewer are known.
-    top = sorted(known, reverse=True)[: (len(known) + 1) // 2]
+    top = sorted(known, reverse=True)[:REFERENCE_TOP]
     return sum(top) / len(top)
 
 
