@@ -145,3 +145,22 @@ def test_api_returns_the_stored_forecast(api, world, time_machine, django_assert
     # A type with no computed day: nothing billed, nothing forecast.
     ivr = next(u for u in body["usage"] if u["usage_type"] == IVR)
     assert (ivr["forecast"], ivr["forecast_low"], ivr["forecast_high"]) == (0, 0, 0)
+
+
+def test_daily_detail_and_cards_show_the_stored_forecast(client, world, time_machine):
+    subscription = subscription_of(world.a)
+    write_days(subscription, PREVIOUS, lambda _i: 28)
+    write_days(subscription, CURRENT, lambda _i: 28, days=7)
+    cycle_usage_from_daily_rows()
+    time_machine.move_to("2024-06-16T12:00Z", tick=False)
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    daily = client.get(
+        f"/customers/{world.a.customer.pk}/usage/daily/?cycle=2024-06-09"
+    ).content.decode()
+    assert 'id="cycle-forecast"' in daily
+    # Flat: the forecast is what is billed, and says what it rests on.
+    assert "Overage so far 3; forecast billed overage 3." in daily
+    assert "Based on the new agents your previous cycles added after this day." in daily
+    home = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
+    assert "Overage so far 3; forecast billed overage 3." in home
+    assert "Uncertain." not in home.split('data-usage-type="Standard Named Agent"')[1][:2000]
