@@ -7,6 +7,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -47,12 +48,23 @@ class DailyDetailTable(tables.Table):
                 words[value] = gettext(value) if value else ""
             return words[value]
 
+        # Each row opens its evidence (the witnesses of Units Used): one reverse() for
+        # the whole table, the day and type filled in per row.
+        template = reverse("usage-evidence", args=[0, "0001-01-01", "usage-type"])
         rows = [
             (
                 "peak" if r.comment == rules.OVERAGE_PEAK else "",
                 r.usage_type,
                 date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
+                template.replace("/0/", f"/{r.customer_id}/", 1)
+                .replace("0001-01-01", r.usage_date.isoformat())
+                .replace("usage-type", slugify(r.usage_type)),
+                gettext("Evidence of %(usage_type)s on %(day)s")
+                % {
+                    "usage_type": word(r.usage_type),
+                    "day": date_format(r.usage_date, "SHORT_DATE_FORMAT"),
+                },
                 r.units_used,
                 r.units_commitment,
                 r.units_substituted,
@@ -68,7 +80,8 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td>'
+            '<td><a href="{}" class="evidence" title="{}">{}</a></td><td>{}</td>'
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rows,
         )
