@@ -210,6 +210,11 @@ FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 # How long usage and invoices stay visible (SPEC §5: 24 months by default).
 RECORD_RETENTION_MONTHS = env.int("RECORD_RETENTION_MONTHS", default=24)
 
+# Billing (SPEC §6): the catalogue's currency, payment terms, customers per issuing task.
+CATALOGUE_CURRENCY = env("CATALOGUE_CURRENCY", default="USD")
+INVOICE_PAYMENT_DAYS = env.int("INVOICE_PAYMENT_DAYS", default=30)
+BILLING_CHUNK_SIZE = env.int("BILLING_CHUNK_SIZE", default=250)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -87,8 +87,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
         """`lines=[("A-FLEX-WCC-S-N", 10), ...]`: SKU codes of the seeded catalogue."""
         if create and lines:
             for code, quantity in lines:
+                sku = Sku.objects.get(code=code)
                 OrderLine.objects.create(
-                    order=self, sku=Sku.objects.get(code=code), quantity=quantity
+                    order=self, sku=sku, quantity=quantity, unit_price=sku.unit_price
                 )
 
 
