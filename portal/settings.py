@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "usage",
     "trials",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "usage.tasks.recompute_dirty_days",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
+    },
+    # Billing (SPEC §6): close yesterday's ended cycles after the nightly usage; the
+    # chunks compute any day still missing or dirty before they bill it.
+    "billing-issue-invoices": {
+        "task": "billing.tasks.issue_invoices",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 60 * 60},
     },
 }
 # Customers per nightly usage task; a worker holds this many advisory locks at once.

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("subscriptions.api_urls")),
     path("", include("usage.api_urls")),
     path("", include("trials.api_urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -21,4 +22,5 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
     path("", include("usage.urls")),
     path("", include("trials.urls")),
+    path("", include("billing.urls")),
 ]

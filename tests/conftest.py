@@ -23,6 +23,7 @@ from tests.factories import (
     PersonFactory,
     SubscriptionFactory,
     TrialFactory,
+    issued_invoice,
 )
 from trials.models import ConversionRequest, Trial
 
@@ -45,6 +46,7 @@ class Tenant:
     people: dict[str, Person]
     order: Order | None = None
     trial: Trial | None = None
+    invoice: object | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -90,14 +92,22 @@ def make_tenant(label: str) -> Tenant:
         )
     customer.created_by = people[Role.PARTNER_ADMIN]
     customer.save(update_fields=["created_by"])
-    SubscriptionFactory(customer=customer)
+    subscription = SubscriptionFactory(customer=customer)
+    invoice = issued_invoice(subscription)
     trial = TrialFactory(customer=customer, partner=partner, services=["meetings"])
     # A processed request, so the conversion URLs have an object per tenant.
     ConversionRequest.objects.create(
         trial=trial, distributor=partner, offer_code="A-WX", status="processed"
     )
     order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
-    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial)
+    return Tenant(
+        partner=partner,
+        customer=customer,
+        people=people,
+        order=order,
+        trial=trial,
+        invoice=invoice,
+    )
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "trial_id": lambda t: t.trial.pk,
     "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
     "order_id": lambda t: t.order.pk,
+    "invoice_id": lambda t: t.invoice.pk,
 }
 
 # URLs outside tenancy, each with the reason.
