@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -47,9 +48,20 @@ class DailyDetailTable(tables.Table):
                 words[value] = gettext(value) if value else ""
             return words[value]
 
+        # From an invoice line: its usage type's peak row is the one to look at.
+        focus = getattr(self, "focus_type", "")
+
+        focused = mark_safe(' id="overage-peak"')
+
+        def row_class(r) -> str:
+            if r.comment != rules.OVERAGE_PEAK:
+                return ""
+            return "peak focus" if r.usage_type == focus else "peak"
+
         rows = [
             (
-                "peak" if r.comment == rules.OVERAGE_PEAK else "",
+                row_class(r),
+                focused if r.comment == rules.OVERAGE_PEAK and r.usage_type == focus else "",
                 r.usage_type,
                 r.usage_date.isoformat(),
                 word(r.usage_type),
@@ -68,7 +80,7 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            '<tr class="{}"{} data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rows,
         )

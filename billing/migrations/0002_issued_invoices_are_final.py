@@ -20,7 +20,7 @@ TABLES = ("billing_invoice", "billing_invoiceline")
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION)
+    schema_editor.execute(FUNCTION, params=None)
     for table in TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_final BEFORE UPDATE OR DELETE ON {table} "

@@ -13,7 +13,7 @@ from orgs.roles import Role
 from tests.billing.helpers import write_cycle
 from tests.factories import SubscriptionFactory, issued_invoice
 
-JUNE = (date(2024, 6, 9), date(2024, 7, 8))
+JUNE = (date(2025, 6, 9), date(2025, 7, 8))
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_customer_invoice_list_and_detail(api, world, issued):
     assert issued.number in numbers and world.b.invoice.number not in numbers
     detail = api.get(f"/api/v1/customers/{world.a.customer.pk}/invoices/{issued.pk}/").json()
     assert detail["number"] == issued.number
-    assert detail["period_start"] == "2024-06-09" and detail["currency"] == "USD"
+    assert detail["period_start"] == "2025-06-09" and detail["currency"] == "USD"
     assert detail["subtotal"] == "364.00" and detail["total"] == "364.00"
     assert detail["tax_rate"] == "0.00" and detail["recurring_total"] == "0.00"
     assert [
@@ -52,7 +52,7 @@ def test_customer_invoice_list_and_detail(api, world, issued):
         (1, "overage", "A-FLEX-WCC-S-N-O", 3, "Agent", "110.5000", "331.50"),
         (2, "overage", "A-FLEX-WCC-IVR-O", 1, "Port", "32.5000", "32.50"),
     ]
-    assert detail["lines"][0]["billing_period"] == "09-JUN-2024 to 08-JUL-2024"
+    assert detail["lines"][0]["billing_period"] == "09-JUN-2025 to 08-JUL-2025"
     assert set(detail) >= {
         "id", "number", "customer", "subscription", "status", "issued_at", "due_date",
         "period_start", "period_end", "currency", "lines", "recurring_total", "usage_total",
@@ -89,7 +89,7 @@ def test_all_invoices_with_filters(api, world, issued):
     api.force_authenticate(world.a[Role.PARTNER_FULL_ADMIN])
     body = api.get("/api/v1/invoices/").json()
     assert {row["number"] for row in body["results"]} == {issued.number, world.a.invoice.number}
-    by_period = api.get("/api/v1/invoices/?period=2024-06-20").json()["results"]
+    by_period = api.get("/api/v1/invoices/?period=2025-06-20").json()["results"]
     assert [row["number"] for row in by_period] == [issued.number]
     by_customer = api.get(f"/api/v1/invoices/?customer={world.b.customer.pk}").json()
     assert by_customer["results"] == []
@@ -125,11 +125,18 @@ def test_pages(client, world, issued):
     page = client.get(f"/customers/{world.a.customer.pk}/invoices/{issued.pk}/")
     body = page.content.decode()
     assert page.status_code == 200
-    assert "09-JUN-2024 to 08-JUL-2024" in body and "331.50" in body and "364.00" in body
+    assert "09-JUN-2025 to 08-JUL-2025" in body and "331.50" in body and "364.00" in body
     assert (
-        f"/customers/{world.a.customer.pk}/usage/daily/?subscription={issued.subscription_id}&amp;cycle=2024-06-09"
+        f"/customers/{world.a.customer.pk}/usage/daily/?subscription={issued.subscription_id}&amp;cycle=2025-06-09"
         in body
     )
+    link = (
+        f"/customers/{world.a.customer.pk}/usage/daily/?subscription={issued.subscription_id}"
+        "&cycle=2025-06-09&focus=Standard+Named+Agent"
+    )
+    assert link.replace("&", "&amp;") in body
+    daily = client.get(link).content.decode()
+    assert 'class="peak focus" id="overage-peak" data-usage-type="Standard Named Agent"' in daily
     csv = client.get(f"/customers/{world.a.customer.pk}/invoices/{issued.pk}/?export=csv")
     assert csv["Content-Type"].startswith("text/csv")
     xlsx = client.get(f"/customers/{world.a.customer.pk}/invoices/{issued.pk}/?export=xlsx")
@@ -146,7 +153,7 @@ def test_partner_list_shows_every_customer_and_filters(client, world, issued):
     body = client.get("/invoices/").content.decode()
     assert issued.number in body and world.a.invoice.number in body
     assert world.b.invoice.number not in body
-    filtered = client.get("/invoices/?period_from=2024-06-01&period_to=2024-06-30").content.decode()
+    filtered = client.get("/invoices/?period_from=2025-06-01&period_to=2025-06-30").content.decode()
     assert issued.number in filtered and world.a.invoice.number not in filtered
     export = client.get("/invoices/?_export=xlsx")
     assert export.status_code == 200 and export.content[:2] == b"PK"
