@@ -18,7 +18,9 @@ JUNE = (date(2025, 6, 9), date(2025, 7, 8))
 
 @pytest.fixture
 def issued(world):
-    """Customer A's June invoice from daily rows (on a subscription of its own)."""
+    """Customer A's June invoice from daily rows (on a subscription of its own), after
+    each tenant's own invoice."""
+    assert world.a.invoice and world.b.invoice
     sub = SubscriptionFactory(customer=world.a.customer, start_date=JUNE[0])
     write_cycle(sub, JUNE, {"Standard Named Agent": [3]})
     invoice = issued_invoice(
