@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -266,8 +266,7 @@ def _issue_chunk(customer_ids: list[int], through: date) -> IssueResult:
         invoices = _write(drafts, now)
         result.closed = len(cycles)
         result.invoices = [invoice.pk for invoice in invoices]
-        for invoice in invoices:
-            _notify(invoice)
+        _notify(invoices)
     return result
 
 
@@ -363,6 +362,16 @@ class _Facts:
         return price
 
 
+@dataclass(frozen=True)
+class _ClosedRow:
+    customer_id: int
+    cycle_start: date
+    cycle_end: date
+    closed_at: datetime
+    subscription_id: int
+    invoice_number: str | None
+
+
 def _adjustments(
     ids: list[int], cycles: list[Cycle], facts: _Facts
 ) -> dict[int, list[rules.LineDraft]]:
@@ -373,26 +382,23 @@ def _adjustments(
     so the same change is never adjusted twice."""
     window = retention_start(max(c.end for c in cycles))
     closed = {
-        (cc.customer_id, cc.cycle_start): cc
-        for cc in ClosedCycle.objects.unscoped()
-        .filter(customer_id__in=ids, cycle_start__gte=window)
-        .select_related("invoice")
+        (row.customer_id, row.cycle_start): row
+        for row in (
+            _ClosedRow(*values)
+            for values in ClosedCycle.objects.unscoped()
+            .filter(customer_id__in=ids, cycle_start__gte=window)
+            .values_list(
+                "customer_id",
+                "cycle_start",
+                "cycle_end",
+                "closed_at",
+                "subscription_id",
+                "invoice__number",
+            )
+        )
     }
     if not closed:
         return {}
-    billed_lines: dict[tuple[int, date, str], int] = defaultdict(int)
-    old_price: dict[tuple[int, date, str], Decimal] = {}
-    lines = InvoiceLine.objects.unscoped().filter(
-        customer_id__in=ids,
-        period_start__gte=window,
-        kind__in=[rules.OVERAGE, rules.DIGITAL, rules.ADJUSTMENT],
-    )
-    for customer_id, start, sku, kind, quantity, unit_price in lines.values_list(
-        "customer_id", "period_start", "sku", "kind", "quantity", "unit_price"
-    ):
-        billed_lines[(customer_id, start, sku)] += quantity
-        if kind != rules.ADJUSTMENT:
-            old_price[(customer_id, start, sku)] = unit_price
 
     # What the closed cycles bill now: overage from the engine's cycle summaries (kept
     # from the daily rows in the same transaction)...
@@ -410,6 +416,24 @@ def _adjustments(
         for sku, count in units.items():
             included = facts.catalogue[sku].included_units if sku in facts.catalogue else 0
             now[(customer_id, start, sku)] = max(0, count - included)
+    if not now:
+        return {}
+
+    # ...against every quantity billed for those cycles so far.
+    billed_lines: dict[tuple[int, date, str], int] = defaultdict(int)
+    old_price: dict[tuple[int, date, str], Decimal] = {}
+    lines = InvoiceLine.objects.unscoped().filter(
+        customer_id__in={c for c, _s, _k in now},
+        period_start__in={s for _c, s, _k in now},
+        kind__in=[rules.OVERAGE, rules.DIGITAL, rules.ADJUSTMENT],
+    )
+    for customer_id, start, sku, kind, quantity, unit_price in lines.values_list(
+        "customer_id", "period_start", "sku", "kind", "quantity", "unit_price"
+    ):
+        billed_lines[(customer_id, start, sku)] += quantity
+        if kind != rules.ADJUSTMENT:
+            old_price[(customer_id, start, sku)] = unit_price
+
     # A usage type billed before that the cycle's summaries no longer show bills zero; a
     # cycle with no summary at all is not judged (its rows were never there to read).
     summarised = {(c, start) for c, start, _sku in now}
@@ -435,13 +459,13 @@ def _adjustments(
                 quantity=delta,
                 period=(cc.cycle_start, cc.cycle_end),
                 currency=facts.currency_of(cc.subscription_id),
-                adjusts=cc.invoice.number if cc.invoice else "",
+                adjusts=cc.invoice_number or "",
             )
         )
     return adjustments
 
 
-def _late_digital(ids: list[int], closed: dict[tuple[int, date], ClosedCycle]) -> dict:
+def _late_digital(ids: list[int], closed: dict[tuple[int, date], _ClosedRow]) -> dict:
     """Digital units per SKU of each closed cycle that got a record after it closed."""
     late = defaultdict(lambda: defaultdict(int))
     since = min(cc.closed_at for cc in closed.values())
@@ -768,45 +792,47 @@ def invoices_verify() -> list[Problem]:
 # --- emails ----------------------------------------------------------------------------------
 
 
-def _notify(invoice: Invoice) -> None:
-    """The invoice to the customer's billing contacts and full admins (with the link to
-    its PDF), a notice to the partner's admins; sent after commit."""
+def _notify(invoices: list[Invoice]) -> None:
+    """Each invoice to its customer's billing contacts and full admins (with the link to
+    its PDF), a notice to its partner's admins; queued after commit. Three queries for
+    any number of invoices."""
     from orgs.emails import absolute_url, email_send
 
-    details = BillingDetails.objects.unscoped().filter(customer_id=invoice.customer_id).first()
-    contacts = details.billing_email_list if details else []
-    admins = list(
-        Person.objects.filter(
-            organization_id=invoice.customer_id, role=Role.CUSTOMER_FULL_ADMIN, is_active=True
-        ).values_list("email", flat=True)
-    )
-    page = reverse("billing:invoice", args=[invoice.customer_id, invoice.pk])
-    pdf = reverse("billing:invoice-pdf", args=[invoice.customer_id, invoice.pk])
-    context = {
-        "number": invoice.number,
-        "customer": invoice.bill_to.get("customer_name", ""),
-        "partner": invoice.bill_to.get("partner_name", ""),
-        "period": invoice.billing_period,
-        "total": rules.money_text(invoice.total, invoice.currency),
-        "currency": invoice.currency,
-        "due_date": invoice.due_date.isoformat(),
-        "url": absolute_url(page),
-        "pdf_url": absolute_url(pdf),
-    }
-    for address in sorted({*contacts, *admins}):
-        email_send(to=[address], template="invoice_issued", context=context)
-    partner_admins = Person.objects.filter(
-        organization_id=invoice.partner_id,
-        role__in=[Role.PARTNER_FULL_ADMIN, Role.PARTNER_ADMIN],
-        is_active=True,
-    ).values_list("email", flat=True)
-    partner_page = reverse("billing:invoice", args=[invoice.customer_id, invoice.pk])
-    for address in sorted(partner_admins):
-        email_send(
-            to=[address],
-            template="invoice_issued_partner",
-            context={**context, "url": absolute_url(partner_page)},
+    if not invoices:
+        return
+    customers = {i.customer_id for i in invoices}
+    contacts: dict[int, set[str]] = defaultdict(set)
+    for details in BillingDetails.objects.unscoped().filter(customer_id__in=customers):
+        contacts[details.customer_id].update(details.billing_email_list)
+    people = Person.objects.filter(is_active=True).filter(
+        Q(organization_id__in=customers, role=Role.CUSTOMER_FULL_ADMIN)
+        | Q(
+            organization_id__in={i.partner_id for i in invoices},
+            role__in=[Role.PARTNER_FULL_ADMIN, Role.PARTNER_ADMIN],
         )
+    )
+    admins: dict[int, set[str]] = defaultdict(set)
+    for organization_id, email in people.values_list("organization_id", "email"):
+        admins[organization_id].add(email)
+    page = reverse("billing:invoice", args=[0, 0]).replace("/0/invoices/0/", "/{}/invoices/{}/")
+    for invoice in invoices:
+        url = page.format(invoice.customer_id, invoice.pk)
+        context = {
+            "number": invoice.number,
+            "customer": invoice.bill_to.get("customer_name", ""),
+            "partner": invoice.bill_to.get("partner_name", ""),
+            "period": invoice.billing_period,
+            "total": rules.money_text(invoice.total, invoice.currency),
+            "currency": invoice.currency,
+            "due_date": invoice.due_date.isoformat(),
+            "url": absolute_url(url),
+            "pdf_url": absolute_url(url + "pdf/"),
+        }
+        customer_side = contacts[invoice.customer_id] | admins[invoice.customer_id]
+        for address in sorted({a.lower() for a in customer_side}):
+            email_send(to=[address], template="invoice_issued", context=context)
+        for address in sorted(admins[invoice.partner_id]):
+            email_send(to=[address], template="invoice_issued_partner", context=context)
 
 
 # --- billing details -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from billing import rules
@@ -38,9 +38,43 @@ class InvoiceTable(tables.Table):
             "currency",
             "status",
         )
+        template_name = "billing/tables/invoices.html"
         attrs = {"class": "striped", "id": "invoices"}
         empty_text = _("No invoice issued yet.")
         order_by = ("-issued_at",)
+
+    def body_html(self) -> str:
+        """The page's rows, written straight from the records: django-tables2's per-cell
+        rendering cost ten times the rest of the page. Columns in `Meta.sequence` order."""
+        records = [row.record for row in self.paginated_rows]
+        if not records:
+            return format_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
+            )
+        url = reverse("billing:invoice", args=[0, 0]).replace("/0/invoices/0/", "/{}/invoices/{}/")
+        statuses = dict(Invoice.Status.choices)
+        return format_html_join(
+            "\n",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td class="nowrap">{}</td><td>{}</td>'
+            '<td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    url.format(r.customer_id, r.pk),
+                    r.number,
+                    r.customer.name,
+                    r.billing_period,
+                    f"{r.issued_at:%Y-%m-%d}",
+                    f"{r.due_date:%Y-%m-%d}",
+                    rules.money_text(r.subtotal, r.currency),
+                    rules.money_text(r.tax_total, r.currency),
+                    rules.money_text(r.total, r.currency),
+                    r.currency,
+                    statuses.get(r.status, r.status),
+                )
+                for r in records
+            ),
+        )
 
     def render_number(self, record: Invoice, value):
         url = reverse("billing:invoice", args=[record.customer_id, record.pk])

@@ -89,3 +89,51 @@ class InvoiceSerializer(serializers.ModelSerializer):
     def get_lines(self, invoice) -> list[dict]:
         context = {**self.context, "currencies": {invoice.pk: invoice.currency}}
         return InvoiceLineSerializer(invoice.lines.all(), many=True, context=context).data
+
+    def to_representation(self, invoice) -> dict:
+        return invoice_dict(invoice)
+
+
+def _line_dict(line, currency: str) -> dict:
+    return {
+        "id": line.pk,
+        "position": line.position,
+        "kind": line.kind,
+        "sku": line.sku,
+        "description": line.description,
+        "billing_period": line.billing_period,
+        "period_start": line.period_start.isoformat(),
+        "period_end": line.period_end.isoformat(),
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "unit_price": f"{line.unit_price:.4f}",
+        "amount": rules.money_text(line.amount, currency),
+        "adjusts": line.adjusts,
+    }
+
+
+def invoice_dict(invoice) -> dict:
+    """The same shape as InvoiceSerializer, written directly: a page of 100 invoices
+    with their lines through DRF's field machinery cost most of the request."""
+    c = invoice.currency
+    return {
+        "id": invoice.pk,
+        "number": invoice.number,
+        "customer": invoice.customer_id,
+        "subscription": invoice.subscription_id,
+        "status": invoice.status,
+        "issued_at": serializers.DateTimeField().to_representation(invoice.issued_at),
+        "due_date": invoice.due_date.isoformat(),
+        "period_start": invoice.period_start.isoformat(),
+        "period_end": invoice.period_end.isoformat(),
+        "currency": c,
+        "lines": [_line_dict(line, c) for line in invoice.lines.all()],
+        "recurring_total": rules.money_text(invoice.recurring_total, c),
+        "usage_total": rules.money_text(invoice.usage_total, c),
+        "other_total": rules.money_text(invoice.other_total, c),
+        "subtotal": rules.money_text(invoice.subtotal, c),
+        "tax_rate": f"{invoice.tax_rate:.2f}",
+        "tax_note": invoice.tax_note,
+        "tax_total": rules.money_text(invoice.tax_total, c),
+        "total": rules.money_text(invoice.total, c),
+    }
