@@ -46,9 +46,10 @@ def estimated_invoice(context, customer):
         return {"estimate": None}
     estimate = services.invoice_estimates([customer.pk], timezone.now().date()).get(customer.pk)
     if estimate is None:
-        return {"estimate": None}
+        return {"estimate": None, "customer": customer, "links": True}
     return {
         "estimate": estimate,
+        "links": True,
         "customer": customer,
         "rows_now": _rows(estimate, "now"),
         "rows_forecast": _rows(estimate, "forecast"),
