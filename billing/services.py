@@ -130,6 +130,7 @@ def cycles_to_close(customer_ids: list[int], through: date) -> list[Cycle]:
     last_closed = dict(
         ClosedCycle.objects.unscoped()
         .filter(customer_id__in=customer_ids)
+        .order_by()
         .values("customer_id")
         .annotate(last=Max("cycle_end"))
         .values_list("customer_id", "last")
@@ -257,6 +258,7 @@ def _issue_chunk(customer_ids: list[int], through: date) -> IssueResult:
         closed = set(
             ClosedCycle.objects.unscoped()
             .filter(customer_id__in=taken, cycle_start__in={c.start for c in cycles})
+            .order_by()
             .values_list("customer_id", "cycle_start")
         )
         cycles = [c for c in cycles if (c.customer_id, c.start) not in closed]
@@ -387,6 +389,7 @@ def _adjustments(
             _ClosedRow(*values)
             for values in ClosedCycle.objects.unscoped()
             .filter(customer_id__in=ids, cycle_start__gte=window)
+            .order_by()
             .values_list(
                 "customer_id",
                 "cycle_start",
@@ -426,7 +429,7 @@ def _adjustments(
         customer_id__in={c for c, _s, _k in now},
         period_start__in={s for _c, s, _k in now},
         kind__in=[rules.OVERAGE, rules.DIGITAL, rules.ADJUSTMENT],
-    )
+    ).order_by()
     for customer_id, start, sku, kind, quantity, unit_price in lines.values_list(
         "customer_id", "period_start", "sku", "kind", "quantity", "unit_price"
     ):
