@@ -1,0 +1,25 @@
+"""API authentication that also speaks the caller's language: the human-readable error
+messages of a person's requests are in that person's chosen language, as pages are."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from rest_framework import authentication
+
+
+def _activate(result):
+    if result is not None:
+        language = getattr(result[0], "language", "")
+        if language:
+            translation.activate(language)
+    return result
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):
+        return _activate(super().authenticate(request))
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    def authenticate(self, request):
+        return _activate(super().authenticate(request))
