@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -48,9 +49,12 @@ class DailyDetailTable(tables.Table):
                 words[value] = gettext(value) if value else ""
             return words[value]
 
-        # From an invoice line: its usage type's peak row is the one to look at.
+        # Each row opens its evidence (the witnesses of Units Used): one reverse() for
+        # the whole table, the day and type filled in per row.
+        template = reverse("usage-evidence", args=[0, "0001-01-01", "usage-type"])
+        # From an invoice line (?focus=<usage type>): that type's peak row is the one to
+        # look at.
         focus = getattr(self, "focus_type", "")
-
         focused = mark_safe(' id="overage-peak"')
 
         def row_class(r) -> str:
@@ -65,6 +69,14 @@ class DailyDetailTable(tables.Table):
                 r.usage_type,
                 date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
+                template.replace("/0/", f"/{r.customer_id}/", 1)
+                .replace("0001-01-01", r.usage_date.isoformat())
+                .replace("usage-type", slugify(r.usage_type)),
+                gettext("Evidence of %(usage_type)s on %(day)s")
+                % {
+                    "usage_type": word(r.usage_type),
+                    "day": date_format(r.usage_date, "SHORT_DATE_FORMAT"),
+                },
                 r.units_used,
                 r.units_commitment,
                 r.units_substituted,
@@ -80,7 +92,8 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}"{} data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            '<tr class="{}"{} data-usage-type="{}"><td>{}</td><td>{}</td>'
+            '<td><a href="{}" class="evidence" title="{}">{}</a></td><td>{}</td>'
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rows,
         )

@@ -4,6 +4,7 @@ messages of a person's requests are in that person's chosen language, as pages a
 from __future__ import annotations
 
 from django.utils import translation
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication
 
 
@@ -23,3 +24,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
 class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate(self, request):
         return _activate(super().authenticate(request))
+
+
+class PersonSessionScheme(SessionScheme):
+    """The OpenAPI description of the session login above (drf-spectacular matches
+    subclasses of the token class, not of the session class)."""
+
+    target_class = "orgs.api.authentication.SessionAuthentication"
