@@ -134,6 +134,11 @@ class UsageOverviewTable(tables.Table):
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
     )
+    forecast_low = tables.Column(verbose_name=_("Forecast low"), attrs={"td": {"class": "num"}})
+    forecast_high = tables.Column(verbose_name=_("Forecast high"), attrs={"td": {"class": "num"}})
+    forecast_uncertain = tables.BooleanColumn(
+        verbose_name=_("Forecast uncertain"), visible=False, orderable=False
+    )
     status = tables.Column(verbose_name=_("Status"))
     cycle = tables.Column(verbose_name=_("Billing cycle"), empty_values=(), orderable=False)
     daily = tables.Column(
@@ -157,12 +162,14 @@ class UsageOverviewTable(tables.Table):
         customer_url = reverse("customer-detail", args=[0]).replace("/0/", "/{}/")
         daily_url = reverse("usage-daily", args=[0]).replace("/0/", "/{}/")
         label = gettext("Daily details of %(customer)s")
+        uncertain = gettext("Uncertain: too little history yet")
         daily = gettext("Daily details")
         return format_html_join(
             "\n",
             '<tr class="status-{}"><td><a href="{}">{}</a></td><td>{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="num">{}{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td>'
             '<td><span class="status {}">{}</span></td><td class="nowrap">{}</td>'
             '<td><a href="{}?cycle={}" aria-label="{}">{}</a></td></tr>',
             (
@@ -176,6 +183,11 @@ class UsageOverviewTable(tables.Table):
                     f"{r.percent} %" if r.commitment else "—",
                     r.overage,
                     r.forecast,
+                    format_html(' <small class="muted" title="{}">?</small>', uncertain)
+                    if r.forecast_uncertain
+                    else "",
+                    r.forecast_low,
+                    r.forecast_high,
                     r.status,
                     STATUS_LABELS[r.status],
                     f"{date_format(r.cycle_start, 'SHORT_DATE_FORMAT')} – "
