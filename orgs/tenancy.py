@@ -194,6 +194,21 @@ class SentToDistributor(Reach):
         return queryset.filter(distributor_id=org)
 
 
+class IssuedByPartner(Reach):
+    """Rows a partner issued to a customer (invoices): reached through the customer, and
+    for a partner's people only those their own partner issued (a trial partner never
+    sees another partner's)."""
+
+    def __init__(self, partner: str = "partner", customer: str = "customer"):
+        self.partner, self.through = partner, Through(customer)
+
+    def scope(self, queryset, person, action):
+        rows = self.through.scope(queryset, person, action)
+        if person.role in roles.PARTNER_ROLES:
+            rows = rows.filter(**{f"{self.partner}_id": person.organization_id})
+        return rows
+
+
 CUSTOMER_OWNED = Through("customer")
 
 # ---- who reaches what: one line a model -------------------------------------------------
@@ -222,6 +237,11 @@ REACH: dict[str, Reach] = {
     "usage.NamedAgentFirstDay": CUSTOMER_OWNED,
     "usage.OverageAlertSettings": CUSTOMER_OWNED,
     "usage.OverageAlert": CUSTOMER_OWNED,
+    # billing
+    "billing.BillingDetails": CUSTOMER_OWNED,
+    "billing.Invoice": IssuedByPartner(),
+    "billing.InvoiceLine": CUSTOMER_OWNED,
+    "billing.ClosedCycle": CUSTOMER_OWNED,
 }
 
 

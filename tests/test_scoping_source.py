@@ -36,6 +36,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("subscriptions/wizards.py", "SetupWizardView._check", "unscoped()"): (
         "is a site URL taken by anyone? A yes/no across tenants that shows no row"
     ),
+    ("billing/views.py", "InvoiceMixin.get_invoice", "Invoice.objects"): (
+        "narrowed to the page's customer and handed to get_visible_or_404, which scopes it"
+    ),
+    ("billing/templatetags/billing_tags.py", "estimated_invoices", "PartnerRelationship.objects"): (
+        "which customers of the (already scoped) page the person's own partner manages"
+    ),
     ("trials/api/views.py", "CustomerTrialViewSet", "Trial.objects"): (
         "narrowed to the URL's customer by CustomerScopedViewSet and by visible_to in get_queryset"
     ),
