@@ -262,3 +262,43 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
+
+
+class QueuedEmail(models.Model):
+    """One outgoing email in the transactional outbox (see orgs.outbox).
+
+    Written in the transaction of the change that causes it, so it exists exactly when
+    that change does; a worker renders and sends it and marks it sent, once.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.JSONField()
+    template = models.CharField(max_length=100)
+    context = models.JSONField(default=dict)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="queuedemail_due",
+                condition=Q(status="queued"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {', '.join(self.to)} ({self.status})"

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,7 +21,7 @@ from orgs import roles, selectors, services
 from orgs.filters import CustomerFilter
 from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
 from orgs.mail import outbox_message, outbox_messages
-from orgs.models import AuditLog, Organization, Person
+from orgs.models import AuditLog, Organization, Person, QueuedEmail
 from orgs.tables import AuditLogTable, CustomerTable
 from orgs.tenancy import ADMIN, CHANGE, get_visible_or_404
 from orgs.views_base import CustomerPageMixin, OrganizationPageMixin
@@ -199,7 +200,14 @@ class OutboxView(TemplateView):
     def get_context_data(self, **kwargs):
         message_id = kwargs.get("message_id")
         if message_id is None:
-            return super().get_context_data(messages_list=outbox_messages(), **kwargs)
+            queue = QueuedEmail.objects.exclude(status=QueuedEmail.Status.SENT)[:100]
+            counts = {
+                row["status"]: row["n"]
+                for row in QueuedEmail.objects.values("status").annotate(n=Count("id"))
+            }
+            return super().get_context_data(
+                messages_list=outbox_messages(), queue=queue, counts=counts, **kwargs
+            )
         message = outbox_message(message_id)
         if message is None:
             raise Http404

@@ -73,6 +73,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text email parts and subjects (orgs.emails.render_email): no HTML escaping.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'switchboard.sqlite3'}"
@@ -114,7 +122,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Email: every message goes through orgs.emails -> a Celery task -> this backend.
+# Email: every message goes through orgs.emails -> the outbox table (orgs.outbox) -> a
+# Celery task -> this backend.
 # The embedded default keeps mail on disk in a local outbox readable at /dev/outbox/.
 OUTBOX_DIR = env.path("OUTBOX_DIR", default=VAR_DIR / "outbox")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="orgs.mail.OutboxBackend")
@@ -136,11 +145,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer must not hang anyone for long. Requests never publish
+# directly: they write the outbox and wake a worker without retrying
+# (orgs.outbox.wake_worker), so with Redis down they answer at once.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 # The one beat schedule of the project. Every entry expires before the next run so a
 # backlog never piles up, and every task it names is safe to run twice.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The email outbox (orgs.outbox): whatever a commit's wake-up did not deliver.
+    "orgs-deliver-outbox": {
+        "task": "orgs.tasks.deliver_outbox",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 50},
+    },
     # Trials: consent lapsing, expiry notices, grace, numbers release (SPEC §4).
     "trials-daily": {
         "task": "trials.tasks.trials_daily",
