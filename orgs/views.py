@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from orgs import roles, selectors, services
+from orgs.exports import SafeExportMixin
 from orgs.filters import CustomerFilter
 from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
 from orgs.mail import outbox_message, outbox_messages
@@ -44,7 +44,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return redirect("customer-list")
 
 
-class CustomerListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+class CustomerListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
     table_class = CustomerTable
     filterset_class = CustomerFilter
     template_name = "orgs/customer_list.html"

@@ -17,9 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from orgs import roles
+from orgs.exports import SafeExportMixin
 from orgs.models import Organization
 from orgs.regions import region_for_country
 from orgs.tenancy import CHANGE, get_visible_or_404
@@ -46,7 +46,7 @@ class PartnerOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class OrderListView(PartnerOnlyMixin, ExportMixin, SingleTableMixin, FilterView):
+class OrderListView(PartnerOnlyMixin, SafeExportMixin, SingleTableMixin, FilterView):
     table_class = OrderTable
     filterset_class = OrderFilter
     template_name = "subscriptions/order_list.html"
