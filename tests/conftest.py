@@ -45,6 +45,7 @@ class Tenant:
     people: dict[str, Person]
     order: Order | None = None
     trial: Trial | None = None
+    api_key: object = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -97,7 +98,13 @@ def make_tenant(label: str) -> Tenant:
         trial=trial, distributor=partner, offer_code="A-WX", status="processed"
     )
     order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
-    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial)
+    from orgs.apikeys import partner_key_create
+
+    api_key, _secret = partner_key_create(
+        actor=people[Role.PARTNER_FULL_ADMIN], name=f"Sync {label}", scopes=["read"]
+    )
+    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial,
+                  api_key=api_key)
 
 
 @pytest.fixture

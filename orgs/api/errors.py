@@ -53,6 +53,10 @@ def exception_handler(exc: Exception, context: dict) -> Any:
         )
         response.data = {"message": message, "errors": errors}
     else:
-        detail = getattr(exc, "detail", str(exc))
-        response.data = {"message": str(detail), "errors": []}
+        # Django's Http404 and PermissionDenied arrive without a message: use DRF's
+        # ("Not found.", "You do not have permission to perform this action.").
+        detail = getattr(exc, "detail", None) or str(exc)
+        if not detail and isinstance(response.data, dict):
+            detail = response.data.get("detail", "")
+        response.data = {"message": str(detail) or response.status_text, "errors": []}
     return response

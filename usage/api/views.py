@@ -14,6 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from orgs.api.base import CustomerScopedViewSet
+from orgs.apikeys import USAGE_WRITE as USAGE_WRITE_SCOPE
+from orgs.tenancy import USAGE_WRITE
 from subscriptions.models import Subscription
 from usage import selectors, services
 from usage.api import serializers
@@ -57,6 +59,9 @@ INGEST_RULES = (
 
 
 class AgentSessionViewSet(CustomerScopedViewSet):
+    write_action = USAGE_WRITE
+    required_scope = USAGE_WRITE_SCOPE
+
     @extend_schema(
         request=serializers.AgentSessionBatchSerializer,
         responses=INGEST_RESPONSES,
@@ -68,6 +73,9 @@ class AgentSessionViewSet(CustomerScopedViewSet):
 
 
 class IvrSessionViewSet(CustomerScopedViewSet):
+    write_action = USAGE_WRITE
+    required_scope = USAGE_WRITE_SCOPE
+
     @extend_schema(
         request=serializers.IvrSessionBatchSerializer,
         responses=INGEST_RESPONSES,
@@ -79,6 +87,9 @@ class IvrSessionViewSet(CustomerScopedViewSet):
 
 
 class DigitalUsageViewSet(CustomerScopedViewSet):
+    write_action = USAGE_WRITE
+    required_scope = USAGE_WRITE_SCOPE
+
     @extend_schema(
         request=serializers.DigitalUsageBatchSerializer,
         responses=INGEST_RESPONSES,
