@@ -20,7 +20,7 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, throttling
 
 from orgs import roles
 from orgs.audit import audit_record
@@ -170,6 +170,7 @@ class KeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid key.") from None
         found = authenticate_key(key)
         if found is None:
+            _throttle_anonymous(request)  # guessing keys counts as anonymous traffic
             raise exceptions.AuthenticationFailed("Invalid or revoked key.")
         return found
 
@@ -198,4 +199,46 @@ class KeyScopes(permissions.BasePermission):
                 else "API keys cannot make this request; use a person's session or token."
             )
             return False
+        return True
+
+
+class ClientRateThrottle(throttling.SimpleRateThrottle):
+    """One budget per API key or token (per person for a browser session), and one per
+    address for anonymous callers: `client` and `anonymous` in DEFAULT_THROTTLE_RATES."""
+
+    def __init__(self):  # the scope depends on the request; rates are read per request
+        pass
+
+    def allow_request(self, request, view):
+        user = getattr(request, "_user", None)  # not request.user: no re-authentication
+        self.scope = "client" if user is not None and user.is_authenticated else "anonymous"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        token = getattr(request, "_auth", None)
+        user = getattr(request, "_user", None)
+        if isinstance(token, ApiToken):
+            ident = f"key-{token.pk}"
+        elif user is not None and user.is_authenticated:
+            ident = f"person-{user.pk}"
+        else:
+            ident = f"addr-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def _throttle_anonymous(request) -> None:
+    throttle = ClientRateThrottle()
+    if not throttle.allow_request(request, None):
+        raise exceptions.Throttled(throttle.wait())
+
+
+class AnonymousRateLimit(permissions.BasePermission):
+    """First of the permission checks: DRF runs throttles only after them, so without
+    this an anonymous caller would be answered 401 as often as it likes."""
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user.is_authenticated:
+            _throttle_anonymous(request)
         return True

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
@@ -291,3 +293,24 @@ class OutboxView(TemplateView):
         if message is None:
             raise Http404
         return super().get_context_data(message=message, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per client address: a flood of resets would send
+    mail to people who did not ask for it (PASSWORD_RESET_LIMIT_PER_HOUR)."""
+
+    def post(self, request, *args, **kwargs):
+        key = f"password-reset:{request.META.get('REMOTE_ADDR', '')}"
+        cache.add(key, 0, timeout=60 * 60)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            count = 1
+        if count > settings.PASSWORD_RESET_LIMIT_PER_HOUR:
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(
+                None, _("Too many password reset requests from your address. Try again in an hour.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)

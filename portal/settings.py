@@ -4,6 +4,7 @@ Unset DATABASE_URL means a SQLite file under var/; unset REDIS_URL means Celery 
 tasks eagerly in-process. `portal.settings_production` hardens this for deployment.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_countries",
+    "axes",
     "orgs",
     "subscriptions",
     "usage",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "orgs.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -88,7 +92,25 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.Person"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins while an account or an address is locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: after AXES_FAILURE_LIMIT failed logins for one account, or from one address,
+# that account (or address) is locked for AXES_COOLOFF_MINUTES; a successful login resets
+# the count. Admins unlock in Django admin → Access attempts (delete the row) or with
+# `manage.py axes_reset_username EMAIL` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The login form posts the email as `username` (Django's AuthenticationForm).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Password-reset requests per client address per hour (orgs.views.PasswordResetView).
+PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -210,6 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
+        "orgs.apikeys.AnonymousRateLimit",
         "rest_framework.permissions.IsAuthenticated",
         "orgs.apikeys.KeyScopes",
     ],
@@ -217,6 +240,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "orgs.api.errors.exception_handler",
+    # Per token/key (or person) and per anonymous address; counts live in the cache.
+    "DEFAULT_THROTTLE_CLASSES": ["orgs.apikeys.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env("API_RATE_PER_CLIENT", default="1200/minute"),
+        "anonymous": env("API_RATE_ANONYMOUS", default="60/minute"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -123,6 +123,15 @@ def _celery_eager(settings):
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle and rate-limit counts start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def api(client):
     """A DRF client."""
