@@ -101,6 +101,7 @@ def outage_rig(transactional_db, tmp_path, settings):
         skip_or_fail("services", "needs redis-server and PostgreSQL for a real worker")
     from portal.celery import app
 
+    settings.PASSWORD_RESET_LIMIT_PER_HOUR = 100  # many resets from one test address
     redis = OwnRedis(tmp_path)
     redis.start()
     db = connection.settings_dict
