@@ -237,7 +237,14 @@ REST_FRAMEWORK = {
         "orgs.apikeys.KeyScopes",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bad input is a 4xx JSON, never a 500 (orgs.api.safety).
+    "DEFAULT_PAGINATION_CLASS": "orgs.api.safety.BoundedLimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "orgs.api.safety.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "orgs.api.safety.SafeMetadata",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "orgs.api.errors.exception_handler",
     # Per token/key (or person) and per anonymous address; counts live in the cache.

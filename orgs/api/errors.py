@@ -35,6 +35,13 @@ def flatten_errors(detail: Any, path: str = "") -> Iterator[dict[str, str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Any:
+    from django.core.exceptions import RequestDataTooBig
+    from rest_framework.response import Response
+
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"message": _("The request body is too large."), "errors": []}, status=413
+        )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
