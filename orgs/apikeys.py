@@ -20,6 +20,7 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
 from orgs import roles
@@ -242,3 +243,18 @@ class AnonymousRateLimit(permissions.BasePermission):
         if not request.user.is_authenticated:
             _throttle_anonymous(request)
         return True
+
+
+class KeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI description of KeyAuthentication."""
+
+    target_class = "orgs.apikeys.KeyAuthentication"
+    name = "bearerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A partner API key (scoped) or a personal token: "
+            "`Authorization: Bearer <key>`.",
+        }
