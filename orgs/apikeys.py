@@ -173,7 +173,9 @@ class KeyAuthentication(authentication.BaseAuthentication):
         if found is None:
             _throttle_anonymous(request)  # guessing keys counts as anonymous traffic
             raise exceptions.AuthenticationFailed("Invalid or revoked key.")
-        return found
+        from orgs.api.authentication import activate_language
+
+        return activate_language(found)
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

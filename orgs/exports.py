@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import django_tables2 as tables
-from django_tables2.export import ExportMixin, TableExport
+from django.utils import translation
+from django_tables2.export import ExportMixin as TablesExportMixin
+from django_tables2.export import TableExport
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,8 +71,19 @@ class SafeTableExport(TableExport):
         return dataset
 
 
+class ExportMixin(TablesExportMixin):
+    """django-tables2's export, rendered in English: column headers (lazy verbose names)
+    and labels (choices, usage types) resolve at export time, inside the override. Exports
+    speak the SPEC's English whatever the reader's language: they are a machine contract
+    (SPEC §7); pages show the same table translated."""
+
+    def create_export(self, export_format):
+        with translation.override("en"):
+            return super().create_export(export_format)
+
+
 class SafeExportMixin(ExportMixin):
-    """django-tables2's ExportMixin with SafeTableExport and a sheet named after the page."""
+    """The English export, with SafeTableExport and a sheet named after the page."""
 
     export_class = SafeTableExport
 

@@ -130,6 +130,8 @@ LANGUAGES = [
     ("hr", _("Croatian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages show dates in the reader's language (SHORT_DATE_FORMAT); exports and the API keep ISO.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -227,9 +229,10 @@ USAGE_TEST_PAUSE_AFTER_DAY = env.float("USAGE_TEST_PAUSE_AFTER_DAY", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Personal tokens and partner API keys (orgs.apikeys), then the browser session.
+        # Personal tokens and partner API keys (orgs.apikeys), then the browser session;
+        # both answer in the person's language.
         "orgs.apikeys.KeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "orgs.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "orgs.apikeys.AnonymousRateLimit",

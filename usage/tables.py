@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from usage import rules
 from usage.models import CycleUsage
-from usage.selectors import DAILY_DETAIL_COLUMNS
-
-HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
 
 
 class DailyDetailTable(tables.Table):
@@ -21,14 +20,16 @@ class DailyDetailTable(tables.Table):
     page shows types and comments in the reader's language; exports keep the SPEC's
     English names so that files compare across languages."""
 
-    usage_date = tables.DateColumn(verbose_name=HEADERS["usage_date"], format="Y-m-d")
-    usage_type = tables.Column(verbose_name=HEADERS["usage_type"])
-    units_used = tables.Column(verbose_name=HEADERS["units_used"])
-    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"])
-    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"])
-    units_overage = tables.Column(verbose_name=HEADERS["units_overage"])
-    usage_unit = tables.Column(verbose_name=HEADERS["usage_unit"])
-    comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
+    # The SPEC's headers (selectors.DAILY_DETAIL_COLUMNS), translated on the page; the
+    # export renders in English (orgs.exports), so its headers are exactly the SPEC's.
+    usage_date = tables.DateColumn(verbose_name=_("Usage Date"), format="Y-m-d")
+    usage_type = tables.Column(verbose_name=_("Usage Type"))
+    units_used = tables.Column(verbose_name=_("Units Used"))
+    units_commitment = tables.Column(verbose_name=_("Units Commitment"))
+    units_substituted = tables.Column(verbose_name=_("Units Substituted"))
+    units_overage = tables.Column(verbose_name=_("Units Overage"))
+    usage_unit = tables.Column(verbose_name=_("Usage Unit"))
+    comment = tables.Column(verbose_name=_("Comment"), empty_values=())
 
     class Meta:
         template_name = "usage/tables/daily_detail.html"
@@ -47,12 +48,23 @@ class DailyDetailTable(tables.Table):
                 words[value] = gettext(value) if value else ""
             return words[value]
 
+        # Each row opens its evidence (the witnesses of Units Used): one reverse() for
+        # the whole table, the day and type filled in per row.
+        template = reverse("usage-evidence", args=[0, "0001-01-01", "usage-type"])
         rows = [
             (
                 "peak" if r.comment == rules.OVERAGE_PEAK else "",
                 r.usage_type,
-                r.usage_date.isoformat(),
+                date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
+                template.replace("/0/", f"/{r.customer_id}/", 1)
+                .replace("0001-01-01", r.usage_date.isoformat())
+                .replace("usage-type", slugify(r.usage_type)),
+                gettext("Evidence of %(usage_type)s on %(day)s")
+                % {
+                    "usage_type": word(r.usage_type),
+                    "day": date_format(r.usage_date, "SHORT_DATE_FORMAT"),
+                },
                 r.units_used,
                 r.units_commitment,
                 r.units_substituted,
@@ -68,7 +80,8 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td>'
+            '<td><a href="{}" class="evidence" title="{}">{}</a></td><td>{}</td>'
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rows,
         )
@@ -100,7 +113,11 @@ class UsageOverviewTable(tables.Table):
     usage_type = tables.Column(verbose_name=_("Usage Type"))
     used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
     commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
-    percent = tables.Column(verbose_name=_("% of commitment"), attrs={"td": {"class": "num"}})
+    percent = tables.Column(
+        # xgettext:no-python-format
+        verbose_name=_("% of commitment"),
+        attrs={"td": {"class": "num"}},
+    )
     overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
@@ -149,7 +166,8 @@ class UsageOverviewTable(tables.Table):
                     r.forecast,
                     r.status,
                     STATUS_LABELS[r.status],
-                    self.render_cycle(r),
+                    f"{date_format(r.cycle_start, 'SHORT_DATE_FORMAT')} – "
+                    f"{date_format(r.cycle_end, 'SHORT_DATE_FORMAT')}",
                     daily_url.format(r.customer_id),
                     r.cycle_start.isoformat(),
                     label % {"customer": r.customer_name},

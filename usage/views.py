@@ -3,14 +3,18 @@ overage alert settings and alerts, and the partner usage view."""
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
@@ -45,15 +49,20 @@ def subscription_label(subscription) -> str:
     parts = [order.web_order_id if order else _("Subscription %(id)s") % {"id": subscription.pk}]
     if order is not None:
         parts.append(order.offer.code)
-    end = subscription.end_date.isoformat() if subscription.end_date else _("open-ended")
-    parts.append(f"{subscription.start_date.isoformat()} – {end}")
+    end = short_date(subscription.end_date) if subscription.end_date else _("open-ended")
+    parts.append(f"{short_date(subscription.start_date)} – {end}")
     if subscription.status == subscription.Status.ENDED:
         parts.append(_("ended"))
     return " · ".join(parts)
 
 
 def cycle_label(cycle: tuple[date, date]) -> str:
-    return f"{cycle[0].isoformat()} – {cycle[1].isoformat()}"
+    return f"{short_date(cycle[0])} – {short_date(cycle[1])}"
+
+
+def short_date(day: date) -> str:
+    """A date as the reader's language writes it (ISO in English: portal/formats)."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 class BadParameter(Exception):
@@ -151,6 +160,67 @@ class DailyDetailView(CustomerPageMixin, SafeExportMixin, SingleTableMixin, Temp
             cycle_choices=[(c[0].isoformat(), cycle_label(c)) for c in self.cycles],
             selected_cycle=self.cycle[0].isoformat() if self.cycle else None,
             cycle=self.cycle,
+            **kwargs,
+        )
+
+
+# Usage types as they appear in page URLs: "premium-named-agent".
+USAGE_TYPE_BY_SLUG = {slugify(usage_type): usage_type for usage_type in rules.USAGE_TYPES}
+
+
+def evidence_url(customer_id: int, usage_date: date, usage_type: str) -> str:
+    return reverse(
+        "usage-evidence", args=[customer_id, usage_date.isoformat(), slugify(usage_type)]
+    )
+
+
+class EvidenceView(CustomerPageMixin, TemplateView):
+    """The witnesses of one daily row's count: the agents, quarter-hour or minute and the
+    sessions that made it, computed now from the stored sessions; `?format=csv` exports
+    them. A day or type with no row of this customer is not found."""
+
+    template_name = "usage/evidence.html"
+
+    def get(self, request, *args, **kwargs):
+        usage_type = USAGE_TYPE_BY_SLUG.get(kwargs["usage_type"])
+        try:
+            usage_date = date.fromisoformat(kwargs["usage_date"])
+        except ValueError:
+            usage_date = None
+        found = None
+        if usage_type is not None and usage_date is not None:
+            found = selectors.row_evidence(self.customer, usage_date, usage_type)
+        if found is None:
+            raise Http404(_("No usage computed for this day and usage type."))
+        if request.GET.get("format") == "csv":
+            return self._csv(found)
+        if request.GET.get("format") not in (None, "", "html"):
+            context = self.get_context_data(
+                found=found, error=_("Unknown format: use csv, or none for this page.")
+            )
+            return self.render_to_response(context, status=400)
+        return self.render_to_response(self.get_context_data(found=found))
+
+    def _csv(self, found) -> HttpResponse:
+        headers, rows = selectors.evidence_table(found)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = (
+            f"usage-evidence-{self.customer.pk}-{found.row.usage_date.isoformat()}-"
+            f"{slugify(found.row.usage_type)}.csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        writer = csv.writer(response)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return response
+
+    def get_context_data(self, **kwargs):
+        found = kwargs["found"]
+        daily = reverse("usage-daily", args=[self.customer.pk])
+        return super().get_context_data(
+            row=found.row,
+            daily_url=f"{daily}?subscription={found.row.subscription_id}"
+            f"&cycle={found.row.cycle_start.isoformat()}",
             **kwargs,
         )
 

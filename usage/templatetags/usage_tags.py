@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from usage import rules, selectors
 from usage.charts import ChartDay, usage_chart
-from usage.views import FORECAST_METHOD
+from usage.views import FORECAST_METHOD, evidence_url
 
 register = template.Library()
 
@@ -29,6 +29,17 @@ def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict 
         "difference": abs(figures.used - figures.commitment),
         "above": figures.used > figures.commitment,
         "forecast": forecast.billed_forecast if forecast else figures.overage,
+        # The first day that reached the cycle's figure: its evidence explains it.
+        "evidence_url": next(
+            (
+                evidence_url(d.customer_id, d.usage_date, usage_type)
+                for d in days
+                if d.units_used == figures.used
+            ),
+            None,
+        )
+        if figures.used
+        else None,
         "chart": usage_chart(
             (ChartDay(d.usage_date, d.units_used, d.units_commitment) for d in days),
             start=current.cycle_start,
