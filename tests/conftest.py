@@ -25,6 +25,7 @@ from tests.factories import (
     PersonFactory,
     SubscriptionFactory,
     TrialFactory,
+    issued_invoice,
 )
 from trials.models import ConversionRequest, Trial
 
@@ -62,9 +63,18 @@ class Tenant:
     order: Order | None = None
     trial: Trial | None = None
     api_key: object = None
+    _invoice: object | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
+
+    @property
+    def invoice(self):
+        """An issued invoice of the customer, made on first use (issued invoices protect
+        their subscription, which some tests delete)."""
+        if self._invoice is None:
+            self._invoice = issued_invoice(self.customer.subscriptions.order_by("pk").first())
+        return self._invoice
 
 
 @dataclass
@@ -119,8 +129,14 @@ def make_tenant(label: str) -> Tenant:
     api_key, _secret = partner_key_create(
         actor=people[Role.PARTNER_FULL_ADMIN], name=f"Sync {label}", scopes=["read"]
     )
-    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial,
-                  api_key=api_key)
+    return Tenant(
+        partner=partner,
+        customer=customer,
+        people=people,
+        order=order,
+        trial=trial,
+        api_key=api_key,
+    )
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
     "order_id": lambda t: t.order.pk,
     "key_id": lambda t: t.api_key.pk,
+    "invoice_id": lambda t: t.invoice.pk,
     "usage_date": _daily_row_day,
     "usage_type": lambda t: "ivr-port",
 }

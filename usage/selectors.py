@@ -31,11 +31,6 @@ from django.db.models.lookups import GreaterThanOrEqual
 from orgs.models import Organization
 from subscriptions.models import Subscription
 from usage import evidence, rules
-from usage.forecast import (
-    DayFigures,
-    Forecast,
-    forecast_billed_overage,
-)
 from usage.models import AgentSession, CycleUsage, DailyUsage, IvrSession
 from usage.services import MAX_SESSION
 
@@ -153,6 +148,12 @@ class TypeUsage:
     substituted: int
     overage: int
     usage_unit: str
+    # The stored forecast of the cycle's billed overage (CycleUsage): median and range.
+    forecast: int = 0
+    forecast_low: int = 0
+    forecast_high: int = 0
+    forecast_uncertain: bool = True
+    forecast_basis: str = ""
 
     @property
     def above_commitment(self) -> bool:
@@ -177,6 +178,15 @@ class CurrentUsage:
     @property
     def surge_capacity(self) -> int:
         return self.voice_entitlement_with_surge - self.voice_entitlement
+
+
+FORECAST_FIELDS = (
+    "forecast",
+    "forecast_low",
+    "forecast_high",
+    "forecast_uncertain",
+    "forecast_basis",
+)
 
 
 def current_usage(customer: Organization, today: date) -> CurrentUsage:
@@ -214,14 +224,24 @@ def current_usage(customer: Organization, today: date) -> CurrentUsage:
                 last=Max("usage_date"),
             )
         )
+        forecasts = {
+            row[0]: row[1:]
+            for row in CycleUsage.objects.unscoped()
+            .filter(customer=customer, cycle_start=cycle[0])
+            .values_list("usage_type", *FORECAST_FIELDS)
+        }
         for row in figures:
+            # A day written without its summary (not through the engine): billed so far.
+            overage = row["overage"]
+            forecast = forecasts.get(row["usage_type"], (overage, overage, overage, True, ""))
             by_type[row["usage_type"]] = TypeUsage(
                 usage_type=row["usage_type"],
                 used=row["used"],
                 commitment=row["commitment"],
                 substituted=row["substituted"],
-                overage=row["overage"],
+                overage=overage,
                 usage_unit=row["usage_unit"],
+                **dict(zip(FORECAST_FIELDS, forecast, strict=True)),
             )
             last_day = max(filter(None, (last_day, row["last"])))
         for usage_type, commitment in expected.items():
@@ -308,7 +328,6 @@ class UsageDashboard:
 
     current: CurrentUsage
     days_by_type: dict[str, list[DailyUsage]]
-    forecasts: dict[str, Forecast]
     digital: list[DigitalUsage]
 
     @property
@@ -318,43 +337,71 @@ class UsageDashboard:
         return rules.AGENT_USAGE_TYPES.get(model)
 
 
-def forecasts_of(
-    days_by_type: dict[str, list[DailyUsage]], cycle_start: date, cycle_end: date
-) -> dict[str, Forecast]:
-    return {
-        usage_type: forecast_billed_overage(
-            (
-                DayFigures(
-                    usage_date=row.usage_date,
-                    used=row.units_used,
-                    commitment=row.units_commitment,
-                    substituted=row.units_substituted,
-                    overage=row.units_overage,
-                )
-                for row in rows
-            ),
-            cycle_start=cycle_start,
-            cycle_end=cycle_end,
-        )
-        for usage_type, rows in days_by_type.items()
-    }
-
-
 def usage_dashboard(customer: Organization, today: date) -> UsageDashboard:
-    """The current cycle's figures, its days per usage type (for the charts), the
-    forecast of billed overage per type and digital usage: a constant number of queries."""
+    """The current cycle's figures with their stored forecasts, its days per usage type
+    (for the charts) and digital usage: a constant number of queries."""
     current = current_usage(customer, today)
     days_by_type: dict[str, list[DailyUsage]] = {t: [] for t in current.by_type}
-    forecasts: dict[str, Forecast] = {}
     digital: list[DigitalUsage] = []
     if current.cycle_start is not None:
         for row in daily_detail(customer, start=current.cycle_start, end=current.cycle_end):
             days_by_type.setdefault(row.usage_type, []).append(row)
-        forecasts = forecasts_of(days_by_type, current.cycle_start, current.cycle_end)
         digital = digital_usage_for_cycle(customer, current.cycle_start, current.cycle_end)
-    return UsageDashboard(
-        current=current, days_by_type=days_by_type, forecasts=forecasts, digital=digital
+    return UsageDashboard(current=current, days_by_type=days_by_type, digital=digital)
+
+
+# --- Forecast of the current cycle (for the estimated invoice) -------------------------
+
+
+@dataclass(frozen=True)
+class OverageForecast:
+    """The stored forecast of one usage type's billed overage in a cycle, in units."""
+
+    usage_type: str
+    cycle_start: date
+    cycle_end: date
+    billed_so_far: int
+    forecast: int
+    forecast_low: int
+    forecast_high: int
+    uncertain: bool
+    basis: str  # usage.forecast.BASIS_*: what the forecast rests on
+
+
+def forecast_billed_overage(customer: Organization, today: date) -> dict[str, OverageForecast]:
+    """Forecast billed overage per usage type for `customer`'s billing cycle running on
+    `today`, as the engine stored it with the cycle summary (one query, nothing
+    recomputed): what an estimated invoice at the forecast multiplies by the overage
+    SKUs' prices. Usage types with no computed day in the cycle are absent (nothing
+    billed, nothing forecast)."""
+    return _forecasts(
+        CycleUsage.objects.unscoped().filter(
+            customer=customer, cycle_start__lte=today, cycle_end__gte=today
+        )
     )
+
+
+def cycle_forecasts(customer: Organization, cycle_start: date) -> dict[str, OverageForecast]:
+    """The stored forecast per usage type of `customer`'s cycle starting on `cycle_start`
+    (the daily detail shows it above the cycle's rows)."""
+    return _forecasts(
+        CycleUsage.objects.unscoped().filter(customer=customer, cycle_start=cycle_start)
+    )
+
+
+def _forecasts(summaries: QuerySet[CycleUsage]) -> dict[str, OverageForecast]:
+    rows = summaries.order_by("usage_type").values_list(
+        "usage_type",
+        "cycle_start",
+        "cycle_end",
+        "overage",
+        "forecast",
+        "forecast_low",
+        "forecast_high",
+        "forecast_uncertain",
+        "forecast_basis",
+    )
+    return {row[0]: OverageForecast(*row) for row in rows}
 
 
 # --- Partner usage view -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -51,9 +52,20 @@ class DailyDetailTable(tables.Table):
         # Each row opens its evidence (the witnesses of Units Used): one reverse() for
         # the whole table, the day and type filled in per row.
         template = reverse("usage-evidence", args=[0, "0001-01-01", "usage-type"])
+        # From an invoice line (?focus=<usage type>): that type's peak row is the one to
+        # look at.
+        focus = getattr(self, "focus_type", "")
+        focused = mark_safe(' id="overage-peak"')
+
+        def row_class(r) -> str:
+            if r.comment != rules.OVERAGE_PEAK:
+                return ""
+            return "peak focus" if r.usage_type == focus else "peak"
+
         rows = [
             (
-                "peak" if r.comment == rules.OVERAGE_PEAK else "",
+                row_class(r),
+                focused if r.comment == rules.OVERAGE_PEAK and r.usage_type == focus else "",
                 r.usage_type,
                 date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
@@ -80,7 +92,7 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td>'
+            '<tr class="{}"{} data-usage-type="{}"><td>{}</td><td>{}</td>'
             '<td><a href="{}" class="evidence" title="{}">{}</a></td><td>{}</td>'
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             rows,
@@ -122,6 +134,11 @@ class UsageOverviewTable(tables.Table):
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
     )
+    forecast_low = tables.Column(verbose_name=_("Forecast low"), attrs={"td": {"class": "num"}})
+    forecast_high = tables.Column(verbose_name=_("Forecast high"), attrs={"td": {"class": "num"}})
+    forecast_uncertain = tables.BooleanColumn(
+        verbose_name=_("Forecast uncertain"), visible=False, orderable=False
+    )
     status = tables.Column(verbose_name=_("Status"))
     cycle = tables.Column(verbose_name=_("Billing cycle"), empty_values=(), orderable=False)
     daily = tables.Column(
@@ -145,12 +162,14 @@ class UsageOverviewTable(tables.Table):
         customer_url = reverse("customer-detail", args=[0]).replace("/0/", "/{}/")
         daily_url = reverse("usage-daily", args=[0]).replace("/0/", "/{}/")
         label = gettext("Daily details of %(customer)s")
+        uncertain = gettext("Uncertain: too little history yet")
         daily = gettext("Daily details")
         return format_html_join(
             "\n",
             '<tr class="status-{}"><td><a href="{}">{}</a></td><td>{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="num">{}{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td>'
             '<td><span class="status {}">{}</span></td><td class="nowrap">{}</td>'
             '<td><a href="{}?cycle={}" aria-label="{}">{}</a></td></tr>',
             (
@@ -164,6 +183,11 @@ class UsageOverviewTable(tables.Table):
                     f"{r.percent} %" if r.commitment else "—",
                     r.overage,
                     r.forecast,
+                    format_html(' <small class="muted" title="{}">?</small>', uncertain)
+                    if r.forecast_uncertain
+                    else "",
+                    r.forecast_low,
+                    r.forecast_high,
                     r.status,
                     STATUS_LABELS[r.status],
                     f"{date_format(r.cycle_start, 'SHORT_DATE_FORMAT')} – "

@@ -32,12 +32,24 @@ from usage.models import DailyUsage
 from usage.tables import DailyDetailTable, UsageOverviewTable
 
 FORECAST_METHOD = gettext_lazy(
-    "Forecast: a straight line is fitted through each usage type's daily excess over "
-    "commitment (units used − commitment − substituted) for the days computed so far in "
-    "the cycle and projected to the cycle's last day. Overage is billed at the cycle's "
-    "highest daily overage, so the forecast is the higher of the overage billed so far "
-    "and the highest projected daily overage."
+    "Forecast billed overage: overage is billed at the cycle's busiest day, so the "
+    "forecast is how high that day is likely to be when the cycle closes, never less than "
+    "what is billed so far. Named agents: the agents counted so far, plus as many new "
+    "agents as your previous cycles still added after this day of the cycle. Concurrent "
+    "agents and IVR ports: your busiest days of the last weeks, and how far your daily "
+    "peaks rose above them over as many days as are left (weekdays and weekends alike). "
+    "The range (low to high) holds the billed overage in about 8 cycles out of 10. "
+    "Without enough history (a first cycle, or its first weeks) the forecast assumes the "
+    "cycle goes on as seen so far and is marked uncertain."
 )
+FORECAST_BASIS = {
+    "history": gettext_lazy("Based on the new agents your previous cycles added after this day."),
+    "weekdays": gettext_lazy("Based on your daily peaks of the last weeks, weekday by weekday."),
+    "no_history": gettext_lazy(
+        "Uncertain: too little history yet, so the cycle is assumed to go on as seen so far."
+    ),
+    "final": gettext_lazy("The cycle is complete: this is the billed overage."),
+}
 
 
 def today() -> date:
@@ -141,6 +153,12 @@ class DailyDetailView(CustomerPageMixin, SafeExportMixin, SingleTableMixin, Temp
             )
         return found
 
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # ?focus=<usage type>: an invoice line's link; its peak row is highlighted.
+        table.focus_type = self.request.GET.get("focus", "")
+        return table
+
     def get_table_data(self):
         if self.cycle is None:
             return DailyUsage.objects.none()
@@ -160,8 +178,28 @@ class DailyDetailView(CustomerPageMixin, SafeExportMixin, SingleTableMixin, Temp
             cycle_choices=[(c[0].isoformat(), cycle_label(c)) for c in self.cycles],
             selected_cycle=self.cycle[0].isoformat() if self.cycle else None,
             cycle=self.cycle,
+            forecasts=self._forecasts(),
+            forecast_method=FORECAST_METHOD,
             **kwargs,
         )
+
+    def _forecasts(self) -> list[dict]:
+        """The cycle's stored forecast per usage type, as the cards show it."""
+        if self.cycle is None:
+            return []
+        stored = selectors.cycle_forecasts(self.customer, self.cycle[0])
+        return [
+            {
+                "usage_type": usage_type,
+                "overage": f.billed_so_far,
+                "forecast": f.forecast,
+                "forecast_low": f.forecast_low,
+                "forecast_high": f.forecast_high,
+                "forecast_uncertain": f.uncertain,
+                "forecast_basis": FORECAST_BASIS.get(f.basis, ""),
+            }
+            for usage_type, f in stored.items()
+        ]
 
 
 # Usage types as they appear in page URLs: "premium-named-agent".

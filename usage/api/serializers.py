@@ -86,6 +86,20 @@ class TypeUsageSerializer(serializers.Serializer):
     overage = serializers.IntegerField(help_text="Billed overage if the cycle closed now.")
     usage_unit = serializers.CharField()
     above_commitment = serializers.BooleanField()
+    forecast = serializers.IntegerField(
+        help_text="Forecast billed overage of the cycle (the median), never below `overage`."
+    )
+    forecast_low = serializers.IntegerField(help_text="10th percentile of the forecast.")
+    forecast_high = serializers.IntegerField(help_text="90th percentile of the forecast.")
+    forecast_uncertain = serializers.BooleanField(
+        help_text="Too little history (a first cycle, its first weeks): the forecast assumes "
+        "the cycle goes on as seen so far."
+    )
+    forecast_basis = serializers.CharField(
+        help_text="What the forecast rests on: `history` (named agents: the previous "
+        "cycles' growth after this day), `weekdays` (peaks: the recent daily peaks, weekday "
+        "by weekday), `no_history`, `final` (the cycle is complete), or empty (not computed)."
+    )
 
 
 class DigitalTotalSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from usage import rules, selectors
 from usage.charts import ChartDay, usage_chart
-from usage.views import FORECAST_METHOD, evidence_url
+from usage.views import FORECAST_BASIS, FORECAST_METHOD, evidence_url
 
 register = template.Library()
 
@@ -18,7 +18,6 @@ def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict 
     figures = current.by_type.get(usage_type)
     if figures is None:
         return None
-    forecast = dashboard.forecasts.get(usage_type)
     days = dashboard.days_by_type.get(usage_type, [])
     return {
         "usage_type": usage_type,
@@ -28,7 +27,11 @@ def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict 
         "overage": figures.overage,
         "difference": abs(figures.used - figures.commitment),
         "above": figures.used > figures.commitment,
-        "forecast": forecast.billed_forecast if forecast else figures.overage,
+        "forecast": figures.forecast,
+        "forecast_low": figures.forecast_low,
+        "forecast_high": figures.forecast_high,
+        "forecast_uncertain": figures.forecast_uncertain,
+        "forecast_basis": FORECAST_BASIS.get(figures.forecast_basis, ""),
         # The first day that reached the cycle's figure: its evidence explains it.
         "evidence_url": next(
             (
