@@ -42,7 +42,10 @@ VIEW = "view"
 CHANGE = "change"
 PROVISION = "provision"
 ADMIN = "admin"
-ACTIONS = (VIEW, CHANGE, PROVISION, ADMIN)
+# Posting usage events: the managing partner's people with full access (and its API keys
+# with the usage:write scope); customers only read their usage.
+USAGE_WRITE = "usage_write"
+ACTIONS = (VIEW, CHANGE, PROVISION, ADMIN, USAGE_WRITE)
 
 
 # ---- the shared queryset ----------------------------------------------------------------
@@ -117,6 +120,8 @@ class Organizations(Reach):
         role = person.role
         own = Q(pk=person.organization_id)
         if role in roles.CUSTOMER_ROLES:
+            if action == USAGE_WRITE:
+                return queryset.none()
             if action != VIEW and not roles.is_full_admin(role):
                 return queryset.none()
             return queryset.filter(own)
@@ -124,6 +129,8 @@ class Organizations(Reach):
         related = relationship.objects.filter(partner_id=person.organization_id)
         if action != PROVISION:
             related = related.filter(access=relationship.Access.FULL)
+        if action == USAGE_WRITE:
+            related = related.filter(is_managing=True)
         if not roles.reaches_all_customers(role):
             related = related.filter(_created_or_assigned(person))
         customers = Q(pk__in=related.values("customer_id"))

@@ -15,7 +15,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from orgs import roles
-from orgs.exports import ExportMixin
+from orgs.exports import SafeExportMixin
 from orgs.tenancy import can, get_visible_or_404
 from orgs.views_base import TenantListMixin
 from subscriptions import forms, rules, services
@@ -34,7 +34,9 @@ class PartnerOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class OrderListView(PartnerOnlyMixin, TenantListMixin, ExportMixin, SingleTableMixin, FilterView):
+class OrderListView(
+    PartnerOnlyMixin, TenantListMixin, SafeExportMixin, SingleTableMixin, FilterView
+):
     model = Order
     table_class = OrderTable
     filterset_class = OrderFilter

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from orgs import roles
 from orgs.api.base import TenantViewSet
 from orgs.api.serializers import CustomerSerializer
+from orgs.apikeys import ORDERS_WRITE
 from orgs.tenancy import get_visible_or_404
 from subscriptions import services
 from subscriptions.api.serializers import (
@@ -42,6 +43,7 @@ class OrderViewSet(mixins.ListModelMixin, TenantViewSet):
     model = Order
     serializer_class = OrderSerializer
     lookup_url_kwarg = "order_id"
+    required_scope = ORDERS_WRITE
 
     def narrow(self, queryset):
         lines = OrderLine.objects.select_related("sku__overage_of")
