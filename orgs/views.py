@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, UpdateView
@@ -70,6 +70,9 @@ class CustomerDetailView(CustomerPageMixin, TemplateView):
             subscriptions=subscriptions,
             admins=selectors.people_of(self.customer),
             can_change=self.customer in _changeable(self.request.user, self.customer),
+            can_manage_people=Organization.objects.visible_to(self.request.user, ADMIN)
+            .filter(pk=self.customer.pk)
+            .exists(),
             **kwargs,
         )
 
@@ -204,3 +207,8 @@ class OutboxView(TemplateView):
         if message is None:
             raise Http404
         return super().get_context_data(message=message, **kwargs)
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused form (CSRF) in the portal's layout, saying what to do next."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)

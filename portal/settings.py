@@ -20,6 +20,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-default-key-for-local-use-only")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form is a page in the portal's layout that says what to do next.
+CSRF_FAILURE_VIEW = "orgs.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -14,6 +14,8 @@ from usage.models import CycleUsage
 from usage.selectors import DAILY_DETAIL_COLUMNS
 
 HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
+# Figures read right-aligned, header and cells alike.
+NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
 class DailyDetailTable(tables.Table):
@@ -23,10 +25,10 @@ class DailyDetailTable(tables.Table):
 
     usage_date = tables.DateColumn(verbose_name=HEADERS["usage_date"], format="Y-m-d")
     usage_type = tables.Column(verbose_name=HEADERS["usage_type"])
-    units_used = tables.Column(verbose_name=HEADERS["units_used"])
-    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"])
-    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"])
-    units_overage = tables.Column(verbose_name=HEADERS["units_overage"])
+    units_used = tables.Column(verbose_name=HEADERS["units_used"], attrs=NUMERIC)
+    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"], attrs=NUMERIC)
+    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"], attrs=NUMERIC)
+    units_overage = tables.Column(verbose_name=HEADERS["units_overage"], attrs=NUMERIC)
     usage_unit = tables.Column(verbose_name=HEADERS["usage_unit"])
     comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
 
@@ -68,8 +70,9 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}" data-usage-type="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr class="{}" data-usage-type="{}"><td class="nowrap">{}</td><td>{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>',
             rows,
         )
 
@@ -98,12 +101,12 @@ class UsageOverviewTable(tables.Table):
 
     customer_name = tables.Column(verbose_name=_("Customer"))
     usage_type = tables.Column(verbose_name=_("Usage Type"))
-    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
-    commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
-    percent = tables.Column(verbose_name=_("% of commitment"), attrs={"td": {"class": "num"}})
-    overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
+    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs=NUMERIC)
+    commitment = tables.Column(verbose_name=_("Commitment"), attrs=NUMERIC)
+    percent = tables.Column(verbose_name=_("% of commitment"), attrs=NUMERIC)
+    overage = tables.Column(verbose_name=_("Overage so far"), attrs=NUMERIC)
     forecast = tables.Column(
-        verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
+        verbose_name=_("Forecast billed overage"), attrs=NUMERIC
     )
     status = tables.Column(verbose_name=_("Status"))
     cycle = tables.Column(verbose_name=_("Billing cycle"), empty_values=(), orderable=False)
