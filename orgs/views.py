@@ -17,7 +17,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from orgs import roles, selectors, services
-from orgs.filters import CustomerFilter
+from orgs.filters import AuditLogFilter, CustomerFilter
 from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
 from orgs.mail import outbox_message, outbox_messages
 from orgs.models import AuditLog, Organization, Person
@@ -169,10 +169,20 @@ class AuditLogView(OrganizationPageMixin, SingleTableMixin, TemplateView):
     read_action = ADMIN
     template_name = "orgs/audit_log.html"
     table_class = AuditLogTable
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 25}
 
     def get_table_data(self):
-        return AuditLog.objects.visible_to(self.request.user).filter(organization=self.organization)
+        entries = AuditLog.objects.visible_to(self.request.user).filter(
+            organization=self.organization
+        )
+        self.filter = AuditLogFilter(self.request.GET, queryset=entries)
+        if not self.filter.is_valid():
+            return entries.none()
+        return self.filter.qs.select_related("actor")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "filter": self.filter}
 
 
 class AccountView(LoginRequiredMixin, UpdateView):
@@ -206,7 +216,19 @@ class OutboxView(TemplateView):
         message = outbox_message(message_id)
         if message is None:
             raise Http404
-        return super().get_context_data(message=message, **kwargs)
+        return super().get_context_data(
+            message=message, preview_html=_links_open_the_page(message.html), **kwargs
+        )
+
+
+def _links_open_the_page(html: str) -> str:
+    """The email's HTML for the preview frame, its links opening the page itself rather
+    than the portal inside the frame."""
+    base = '<base target="_top">'
+    head = html.lower().find("<head>")
+    if head == -1:
+        return base + html
+    return html[: head + len("<head>")] + base + html[head + len("<head>") :]
 
 
 def csrf_failure(request, reason: str = ""):
