@@ -6,9 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
     path("", include("orgs.api.urls")),
-    path("", include("subscriptions.api_urls")),
-    path("", include("usage.api_urls")),
-    path("", include("trials.api_urls")),
+    path("", include("subscriptions.api.urls")),
+    path("", include("usage.api.urls")),
+    path("", include("trials.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from subscriptions import views
+from subscriptions import views, wizards
 
 urlpatterns = [
     path("orders/", views.OrderListView.as_view(), name="order-list"),
@@ -10,20 +10,20 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<int:order_id>/contact/", views.OrderContactView.as_view(), name="order-contact"),
     path("orders/<int:order_id>/resend/", views.OrderResendView.as_view(), name="order-resend"),
-    path("setup-now/<str:token>/", views.SetupNowView.as_view(), name="setup-now"),
+    path("setup-now/<str:token>/", wizards.SetupNowView.as_view(), name="setup-now"),
     path(
         "setup-now/<str:token>/<slug:step>/",
-        views.SetupNowView.as_view(),
+        wizards.SetupNowView.as_view(),
         name="setup-now-step",
     ),
     path(
         "customers/<int:customer_id>/setup/",
-        views.SetupWizardView.as_view(),
+        wizards.SetupWizardView.as_view(),
         name="setup-wizard",
     ),
     path(
         "customers/<int:customer_id>/setup/subdomain/",
-        views.SubdomainCheckView.as_view(),
+        wizards.SubdomainCheckView.as_view(),
         name="setup-subdomain-check",
     ),
 ]

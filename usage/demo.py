@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from orgs.demo import DemoWorld
 from usage import engine
-from usage.alert_services import alerts_evaluate
+from usage.alerts.services import alerts_evaluate
 from usage.models import AgentSession, DigitalUsage, IvrSession
 
 DAYS = 60

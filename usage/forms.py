@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from usage import rules
-from usage.alert_models import OverageAlertSettings
+from usage.alerts.models import OverageAlertSettings
 
 
 class UsageOverviewFilterForm(forms.Form):

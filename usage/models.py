@@ -268,4 +268,4 @@ class NamedAgentFirstDay(models.Model):
 
 
 # Overage alert models live in their own module; imported here so Django finds them.
-from usage.alert_models import OverageAlert, OverageAlertSettings  # noqa: E402, F401
+from usage.alerts.models import OverageAlert, OverageAlertSettings  # noqa: E402, F401

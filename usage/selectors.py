@@ -397,7 +397,7 @@ def usage_overview_for(person, today: date) -> QuerySet[CycleUsage]:
 
 def alerts_of(customer: Organization, today: date) -> QuerySet:
     """Every overage alert of the customer within the retention window, newest cycle first."""
-    from usage.alert_models import OverageAlert
+    from usage.alerts.models import OverageAlert
 
     return OverageAlert.objects.unscoped().filter(
         customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)

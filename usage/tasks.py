@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from usage import engine
-from usage.alert_services import alerts_evaluate
+from usage.alerts.services import alerts_evaluate
 
 
 def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:

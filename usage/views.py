@@ -20,7 +20,8 @@ from django_tables2.export import ExportMixin
 from orgs.models import Organization
 from orgs.tenancy import CHANGE, VIEW
 from orgs.views_base import CustomerPageMixin
-from usage import alert_services, rules, selectors
+from usage import rules, selectors
+from usage.alerts import services as alert_services
 from usage.filters import usage_overview_filter
 from usage.forms import AlertSettingsForm, UsageOverviewFilterForm
 from usage.models import DailyUsage

@@ -11,9 +11,9 @@ from orgs.models import CustomerAssignment
 from orgs.roles import Role
 from subscriptions.models import Subscription
 from tests.factories import DailyUsageFactory, PersonFactory
-from usage.alert_models import OverageAlert, OverageAlertSettings
-from usage.alert_services import alert_recipients, alerts_evaluate
 from usage.alerts import thresholds_crossed
+from usage.alerts.models import OverageAlert, OverageAlertSettings
+from usage.alerts.services import alert_recipients, alerts_evaluate
 
 CYCLE_START = date(2024, 6, 9)
 STANDARD, PREMIUM, IVR = "Standard Named Agent", "Premium Named Agent", "IVR Port"

@@ -18,7 +18,7 @@ def test_seed_demo_gives_two_months_of_usage_with_overage(db):
     assert figures["overage"] > 0 and figures["substituted"] > 0
     assert rows.filter(comment="Overage peak").exists()
     # The alerts the nightly run would have raised are there, once per threshold.
-    from usage.alert_models import OverageAlert
+    from usage.alerts.models import OverageAlert
 
     alerts = OverageAlert.objects.unscoped()
     keys = list(alerts.values_list("customer", "cycle_start", "usage_type", "threshold"))

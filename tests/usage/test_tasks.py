@@ -69,7 +69,7 @@ def test_dirty_days_are_recomputed_and_cleared():
 def test_the_nightly_run_raises_overage_alerts_once(mailoutbox, django_capture_on_commit_callbacks):
     from orgs.roles import Role
     from tests.factories import PersonFactory
-    from usage.alert_models import OverageAlert
+    from usage.alerts.models import OverageAlert
     from usage.models import AgentSession
 
     customer, _ = make_customer([NAMED])

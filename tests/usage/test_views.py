@@ -22,7 +22,7 @@ from tests.factories import (
     SubscriptionFactory,
     cycle_usage_from_daily_rows,
 )
-from usage.alert_models import OverageAlert, OverageAlertSettings
+from usage.alerts.models import OverageAlert, OverageAlertSettings
 from usage.selectors import DAILY_DETAIL_COLUMNS
 
 TODAY = "2024-06-20T12:00Z"

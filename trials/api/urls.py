@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from trials.api_views import CustomerTrialViewSet, PartnerTrialViewSet
+from trials.api.views import CustomerTrialViewSet, PartnerTrialViewSet
 
 trial = "customers/<int:customer_id>/trials/<int:trial_id>/"
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Organization
 from orgs.tenancy import CustomerOwnedQuerySet
-from usage import alerts
+from usage.alerts import rules as alerts
 
 PERCENT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(1000)]
 

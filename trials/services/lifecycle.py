@@ -1,24 +1,20 @@
-"""Every write to trials (SPEC §4): start, consent, provision, extend, change services,
-cancel, delete, convert, devices, and the daily expiry run. Atomic, audited, emails
-after commit."""
+"""A trial's life (SPEC §4): which services may be trialled, start, provision, cancel,
+extend, change services, delete, and the daily run (expiry, grace, release)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs import roles
 from orgs.audit import audit_record, snapshot
-from orgs.emails import absolute_url, email_send
+from orgs.emails import email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
 from orgs.services import customer_create, person_email_available
@@ -26,91 +22,28 @@ from orgs.tenancy import PROVISION
 from trials import rules
 from trials.models import (
     OPEN_STATUSES,
-    ConversionRequest,
     DeviceModel,
     Service,
-    ShippedDevice,
     Trial,
     TrialDevice,
     TrialNotice,
     TrialService,
 )
-
-CONSENT_SALT = "trials.consent"
-TRIAL_FIELDS = [
-    "status",
-    "admin_email",
-    "length_days",
-    "start_date",
-    "end_date",
-    "meetings_site_url",
-    "meetings_time_zone",
-    "standard_agents",
-    "premium_agents",
-]
-
-
-@dataclass
-class TrialSizes:
-    """The services asked for and their sizes, as the start and edit forms give them."""
-
-    services: list[str]
-    meetings_site_url: str = ""
-    meetings_time_zone: str = ""
-    standard_agents: int = 0
-    premium_agents: int = 0
-    devices: dict[str, int] = field(default_factory=dict)
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
-def _require_seller(actor: Person | None, partner: Organization) -> None:
-    if actor is None:
-        return  # the system itself
-    if actor.organization_id != partner.pk or not roles.may_sell(actor.role):
-        raise PermissionDenied(_("Only sales admins start and manage trials."))
-
-
-def _require_trial(actor: Person | None, trial: Trial) -> None:
-    if actor is None:
-        return
-    if not Trial.objects.visible_to(actor, "change").filter(pk=trial.pk).exists():
-        raise PermissionDenied(_("Only sales admins start and manage trials."))
-
-
-def _set_status(trial: Trial, new: str) -> None:
-    if not rules.may_transition(trial.status, new):
-        raise ValidationError(
-            {
-                "status": _("A trial that is “%(current)s” cannot become “%(new)s”.")
-                % {"current": trial.get_status_display(), "new": Trial.Status(new).label}
-            }
-        )
-    trial.status = new
-
-
-def _audit(actor, trial: Trial, action: str, before=None, extra: dict | None = None) -> None:
-    after = snapshot(trial, TRIAL_FIELDS) if trial.pk else None
-    if after is not None:
-        after["services"] = sorted(trial.service_codes)
-        after.update(extra or {})
-    audit_record(
-        actor=actor,
-        organization=trial.customer,
-        action=action,
-        obj=trial,
-        before=before,
-        after=after,
-    )
-
-
-def _before(trial: Trial) -> dict:
-    data = snapshot(trial, TRIAL_FIELDS)
-    data["services"] = sorted(trial.service_codes)
-    return data
-
+from trials.services.common import (
+    TRIAL_FIELDS,
+    TrialSizes,
+    _audit,
+    _before,
+    _customer_admins,
+    _customer_full_admins,
+    _email_context,
+    _partner_admins,
+    _require_seller,
+    _require_trial,
+    _set_status,
+    _today,
+)
+from trials.services.consent import _send_consent
 
 # ---- which services a partner may trial -------------------------------------------------
 
@@ -222,46 +155,6 @@ def _apply_sizes(trial: Trial, sizes: TrialSizes) -> None:
         )
     if hasattr(trial, "_prefetched_objects_cache"):
         trial._prefetched_objects_cache.clear()
-
-
-# ---- recipients -------------------------------------------------------------------------
-
-
-def _customer_admins(customer: Organization) -> list[str]:
-    return list(
-        Person.objects.filter(organization=customer, is_active=True).values_list("email", flat=True)
-    )
-
-
-def _customer_full_admins(customer: Organization) -> list[str]:
-    return list(
-        Person.objects.filter(
-            organization=customer, role=roles.Role.CUSTOMER_FULL_ADMIN, is_active=True
-        ).values_list("email", flat=True)
-    )
-
-
-def _partner_admins(trial: Trial) -> list[str]:
-    """Every admin of the managing partner, and of the trial's partner if another."""
-    partners = {trial.partner_id}
-    managing = PartnerRelationship.objects.filter(customer=trial.customer, is_managing=True)
-    partners |= set(managing.values_list("partner_id", flat=True))
-    return list(
-        Person.objects.filter(organization_id__in=partners, is_active=True).values_list(
-            "email", flat=True
-        )
-    )
-
-
-def _email_context(trial: Trial) -> dict:
-    return {
-        "customer": trial.customer.name,
-        "partner": trial.partner.name,
-        "services": trial.service_labels,
-        "end_date": trial.end_date.isoformat() if trial.end_date else "",
-        "trial_url": absolute_url(reverse("trial-detail", args=[trial.pk])),
-        "home_url": absolute_url(reverse("customer-detail", args=[trial.customer_id])),
-    }
 
 
 # ---- start ------------------------------------------------------------------------------
@@ -400,98 +293,6 @@ def _trial_begin(*, actor, partner, customer, sizes, length_days, admin_email) -
     return trial
 
 
-# ---- consent ----------------------------------------------------------------------------
-
-
-def consent_token(trial: Trial) -> str:
-    return signing.dumps({"trial": trial.pk}, salt=CONSENT_SALT)
-
-
-def consent_url(trial: Trial) -> str:
-    return absolute_url(reverse("trial-consent", args=[consent_token(trial)]))
-
-
-def trial_for_consent_token(token: str) -> Trial | None:
-    """The trial a consent link names, while it still waits for consent; None otherwise.
-
-    Checking never consumes the link: only accepting does (by moving the trial on)."""
-    max_age = dt.timedelta(days=rules.CONSENT_DAYS + 1)
-    try:
-        data = signing.loads(token, salt=CONSENT_SALT, max_age=max_age)
-    except signing.BadSignature:
-        return None
-    trial = (
-        Trial.objects.unscoped()
-        .select_related("customer", "partner")
-        .filter(pk=data.get("trial"))
-        .first()
-    )
-    if trial is None or trial.status != Trial.Status.PENDING_CONSENT:
-        return None
-    return trial
-
-
-def _send_consent(trial: Trial) -> None:
-    recipients = [trial.admin_email, *_customer_full_admins(trial.customer)]
-    deadline = rules.consent_deadline(timezone.localdate(trial.consent_requested_at))
-    email_send(
-        to=recipients,
-        template="trial_consent",
-        context={
-            **_email_context(trial),
-            "consent_url": consent_url(trial),
-            "deadline": deadline.isoformat(),
-        },
-    )
-
-
-@transaction.atomic
-def trial_consent_resend(*, actor: Person, trial: Trial) -> None:
-    _require_trial(actor, trial)
-    if trial.status != Trial.Status.PENDING_CONSENT:
-        raise ValidationError({"status": _("Only a trial waiting for consent can be resent.")})
-    _audit(actor, trial, "trial.resend_consent", before=_before(trial))
-    _send_consent(trial)
-
-
-@transaction.atomic
-def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
-    """A full admin of the customer accepts, granting the partner full or
-    provisioning-only access; the trial then waits for provisioning details."""
-    trial = Trial.objects.unscoped().select_for_update().get(pk=trial.pk)
-    if person.organization_id != trial.customer_id or person.role != roles.Role.CUSTOMER_FULL_ADMIN:
-        raise PermissionDenied(
-            _("Only a full admin of %(customer)s may accept.") % {"customer": trial.customer.name}
-        )
-    if access not in PartnerRelationship.Access.values:
-        raise ValidationError({"access": _("Choose full or provisioning-only access.")})
-    before = _before(trial)
-    _set_status(trial, Trial.Status.PENDING_PROVISIONING)
-    trial.consent_accepted_at = timezone.now()
-    trial.consent_accepted_by = person
-    trial.save()
-    relationship, created = PartnerRelationship.objects.get_or_create(
-        partner=trial.partner, customer=trial.customer, defaults={"access": access}
-    )
-    if not created and not relationship.is_managing and relationship.access != access:
-        relationship.access = access
-        relationship.save(update_fields=["access"])
-    _audit(person, trial, "trial.accept_consent", before=before, extra={"access": access})
-    sellers = Person.objects.filter(
-        organization=trial.partner,
-        role__in=[roles.Role.SALES_FULL_ADMIN, roles.Role.SALES_ADMIN],
-        is_active=True,
-    )
-    if trial.created_by_id:
-        sellers = sellers.filter(Q(pk=trial.created_by_id) | Q(role=roles.Role.SALES_FULL_ADMIN))
-    email_send(
-        to=list(sellers.values_list("email", flat=True)),
-        template="trial_consent_accepted",
-        context={**_email_context(trial), "access": str(PartnerRelationship.Access(access).label)},
-    )
-    return trial
-
-
 @transaction.atomic
 def trial_provision(*, actor: Person | None, trial: Trial) -> Trial:
     """The partner confirms the provisioning details: the trial starts today."""
@@ -581,57 +382,6 @@ def trial_delete(*, actor: Person | None, trial: Trial) -> None:
     )
     _drop_trial_relationship(trial)
     trial.delete()
-
-
-# ---- devices ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def trial_devices_ship(
-    *, actor: Person | None, trial: Trial, units: list[tuple[str, str]]
-) -> list[ShippedDevice]:
-    """Record the serial numbers shipped; never more of a model than was asked for."""
-    _require_trial(actor, trial)
-    asked = {d.model: d.quantity for d in trial.devices.all()}
-    shipped = {}
-    for row in trial.shipped_devices.all():
-        shipped[row.model] = shipped.get(row.model, 0) + 1
-    created = []
-    for model, serial in units:
-        serial = serial.strip().upper()
-        shipped[model] = shipped.get(model, 0) + 1
-        if shipped[model] > asked.get(model, 0):
-            raise ValidationError(
-                {"devices": _("More %(model)s shipped than asked for.") % {"model": model}}
-            )
-        if not serial or ShippedDevice.objects.filter(serial_number=serial).exists():
-            raise ValidationError(
-                {"serial_number": _("Serial %(serial)s is already recorded.") % {"serial": serial}}
-            )
-        created.append(ShippedDevice.objects.create(trial=trial, model=model, serial_number=serial))
-    _audit(
-        actor, trial, "trial.ship_devices", extra={"serials": [d.serial_number for d in created]}
-    )
-    return created
-
-
-@transaction.atomic
-def trial_device_return(
-    *, actor: Person | None, trial: Trial, serial_number: str, returned_on: dt.date | None = None
-) -> ShippedDevice:
-    """A device came back: its serial number must be one shipped for this trial."""
-    _require_trial(actor, trial)
-    serial = serial_number.strip().upper()
-    device = trial.shipped_devices.filter(serial_number=serial).first()
-    if device is None:
-        raise ValidationError(
-            {"serial_number": _("%(serial)s was not shipped for this trial.") % {"serial": serial}}
-        )
-    if device.returned_on is None:
-        device.returned_on = returned_on or _today()
-        device.save(update_fields=["returned_on"])
-        _audit(actor, trial, "trial.return_device", extra={"serial": serial})
-    return device
 
 
 # ---- the daily run ----------------------------------------------------------------------
@@ -772,179 +522,3 @@ def trials_due_ids(today: dt.date | None = None) -> list[int]:
         )
         .values_list("pk", flat=True)
     )
-
-
-# ---- conversion -------------------------------------------------------------------------
-
-
-def _check_convertible(trial: Trial) -> None:
-    if trial.status not in (Trial.Status.ACTIVE, Trial.Status.GRACE):
-        raise ValidationError(
-            {"status": _("Only an active trial, or one in grace, can be converted.")}
-        )
-
-
-@transaction.atomic
-def trial_conversion_request(
-    *,
-    actor: Person | None,
-    trial: Trial,
-    offer_code: str,
-    lines: list[tuple[str, int]],
-    note: str = "",
-) -> ConversionRequest:
-    """A tier 2 partner asks its distributor to convert the trial to paid."""
-    _require_trial(actor, trial)
-    _check_convertible(trial)
-    partner = trial.partner
-    if partner.tier != Organization.Tier.TWO or partner.distributor_id is None:
-        raise ValidationError({"partner": _("Only a tier 2 partner asks its distributor.")})
-    if trial.conversion_requests.filter(status=ConversionRequest.Status.PENDING).exists():
-        raise ValidationError({"trial": _("A conversion request is already waiting.")})
-    request = ConversionRequest.objects.create(
-        trial=trial,
-        distributor=partner.distributor,
-        offer_code=offer_code,
-        lines=[[sku, int(quantity)] for sku, quantity in lines],
-        note=note,
-        requested_by=actor,
-    )
-    _audit(actor, trial, "trial.request_conversion", extra={"offer": offer_code})
-    distributor_people = Person.objects.filter(
-        organization=partner.distributor, is_active=True
-    ).exclude(role=roles.Role.PARTNER_READ_ONLY)
-    email_send(
-        to=list(distributor_people.values_list("email", flat=True)),
-        template="trial_conversion_request",
-        context={
-            **_email_context(trial),
-            "requests_url": absolute_url(reverse("trial-conversion-requests")),
-        },
-    )
-    return request
-
-
-def _ordering():
-    """The provisioning service of the subscriptions app: order_place, order_provision."""
-    from subscriptions import services as ordering
-
-    return ordering
-
-
-def _conversion_admin_email(trial: Trial) -> str:
-    """The trial's admin email maps the order onto the trial's organisation; when that
-    person is not (or no longer) a full admin there, the full admin who accepted the
-    trial, else any full admin of the customer."""
-    full_admins = _customer_full_admins(trial.customer)
-    if trial.admin_email.lower() in {e.lower() for e in full_admins}:
-        return trial.admin_email
-    accepted = trial.consent_accepted_by
-    if accepted is not None and accepted.email in full_admins:
-        return accepted.email
-    return full_admins[0] if full_admins else trial.admin_email
-
-
-@transaction.atomic
-def trial_convert(
-    *,
-    actor: Person | None,
-    trial: Trial,
-    web_order_id: str,
-    offer_code: str,
-    lines: list[tuple[str, int]],
-    provisioning_contact_email: str,
-) -> Trial:
-    """A tier 1 partner places the paid order, mapped onto the trial's customer through
-    the trial's admin email. The trial's usage data stays with the customer."""
-    _require_trial(actor, trial)
-    _check_convertible(trial)
-    if trial.partner.tier == Organization.Tier.TWO:
-        raise ValidationError({"partner": _("A tier 2 partner asks its distributor.")})
-    return _place_conversion_order(
-        actor=actor,
-        ordering_actor=actor,
-        trial=trial,
-        partner=trial.partner,
-        web_order_id=web_order_id,
-        offer_code=offer_code,
-        lines=lines,
-        provisioning_contact_email=provisioning_contact_email,
-    )
-
-
-def _place_conversion_order(
-    *,
-    actor,
-    ordering_actor,
-    trial,
-    partner,
-    web_order_id,
-    offer_code,
-    lines,
-    provisioning_contact_email,
-) -> Trial:
-    """Place the order for `partner` and provision it onto the trial's customer; the
-    customer organisation, and with it the trial's usage data, stays as it is."""
-    if not web_order_id.strip():
-        raise ValidationError({"web_order_id": _("Give the web order id.")})
-    ordering = _ordering()
-    before = _before(trial)
-    order = ordering.order_place(
-        actor=ordering_actor,
-        partner=partner,
-        web_order_id=web_order_id.strip(),
-        offer_code=offer_code,
-        requested_start_date=_today(),
-        provisioning_contact_email=provisioning_contact_email,
-        lines=list(lines),
-        send_setup_email=False,  # provisioned just below: a Set up now link would be dead
-    )
-    ordering.order_provision(
-        actor=ordering_actor,
-        order=order,
-        customer_admin_email=_conversion_admin_email(trial),
-        company_name=trial.customer.name,
-        country=str(trial.customer.country),
-        organization=trial.customer,
-    )
-    _set_status(trial, Trial.Status.CONVERTED)
-    trial.converted_at = timezone.now()
-    trial.order = order
-    trial.save()
-    _audit(actor, trial, "trial.convert", before=before, extra={"order": order.web_order_id})
-    return trial
-
-
-@transaction.atomic
-def conversion_process(
-    *, actor: Person | None, conversion: ConversionRequest, web_order_id: str
-) -> ConversionRequest:
-    """The distributor processes a tier 2 partner's request: it places the order for the
-    partner, mapped onto the trial's customer."""
-    conversion = ConversionRequest.objects.select_for_update().get(pk=conversion.pk)
-    if actor is not None and (
-        actor.organization_id != conversion.distributor_id or roles.is_read_only(actor.role)
-    ):
-        raise PermissionDenied
-    if conversion.status != ConversionRequest.Status.PENDING:
-        raise ValidationError({"status": _("This request was already processed.")})
-    trial = conversion.trial
-    _check_convertible(trial)
-    trial = _place_conversion_order(
-        actor=actor,
-        # The distributor orders on the tier 2 partner's behalf: the order is the
-        # partner's, placed by the system; the audit names the distributor's person.
-        ordering_actor=None,
-        trial=trial,
-        partner=trial.partner,
-        web_order_id=web_order_id,
-        offer_code=conversion.offer_code,
-        lines=[(sku, int(quantity)) for sku, quantity in conversion.lines],
-        provisioning_contact_email=actor.email if actor else trial.admin_email,
-    )
-    conversion.status = ConversionRequest.Status.PROCESSED
-    conversion.processed_by = actor
-    conversion.processed_at = timezone.now()
-    conversion.order = trial.order
-    conversion.save()
-    return conversion

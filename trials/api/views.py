@@ -14,14 +14,14 @@ from orgs import roles
 from orgs.api.base import CustomerScopedViewSet
 from orgs.tenancy import CHANGE, PROVISION, VIEW, get_visible_or_404
 from trials import selectors, services
-from trials.models import Trial
-from trials.serializers import (
+from trials.api.serializers import (
     TrialConvertSerializer,
     TrialCustomerStartSerializer,
     TrialSerializer,
     TrialSizesSerializer,
     TrialStartSerializer,
 )
+from trials.models import Trial
 
 
 def _require_seller(request) -> None:

@@ -17,8 +17,9 @@ from orgs.audit import audit_record, snapshot
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
-from usage import alerts, rules
-from usage.alert_models import OverageAlert, OverageAlertSettings
+from usage import rules
+from usage.alerts import rules as alerts
+from usage.alerts.models import OverageAlert, OverageAlertSettings
 from usage.models import DailyUsage
 from usage.selectors import billable_subscriptions, subscription_terms
 

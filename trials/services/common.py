@@ -1,0 +1,135 @@
+"""What every trial service shares: the audited fields, the sizes a form gives, the
+permission checks, the status move and the recipients of the emails."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs import roles
+from orgs.audit import audit_record, snapshot
+from orgs.emails import absolute_url
+from orgs.models import Organization, PartnerRelationship, Person
+from trials import rules
+from trials.models import (
+    Trial,
+)
+
+TRIAL_FIELDS = [
+    "status",
+    "admin_email",
+    "length_days",
+    "start_date",
+    "end_date",
+    "meetings_site_url",
+    "meetings_time_zone",
+    "standard_agents",
+    "premium_agents",
+]
+
+
+@dataclass
+class TrialSizes:
+    """The services asked for and their sizes, as the start and edit forms give them."""
+
+    services: list[str]
+    meetings_site_url: str = ""
+    meetings_time_zone: str = ""
+    standard_agents: int = 0
+    premium_agents: int = 0
+    devices: dict[str, int] = field(default_factory=dict)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _require_seller(actor: Person | None, partner: Organization) -> None:
+    if actor is None:
+        return  # the system itself
+    if actor.organization_id != partner.pk or not roles.may_sell(actor.role):
+        raise PermissionDenied(_("Only sales admins start and manage trials."))
+
+
+def _require_trial(actor: Person | None, trial: Trial) -> None:
+    if actor is None:
+        return
+    if not Trial.objects.visible_to(actor, "change").filter(pk=trial.pk).exists():
+        raise PermissionDenied(_("Only sales admins start and manage trials."))
+
+
+def _set_status(trial: Trial, new: str) -> None:
+    if not rules.may_transition(trial.status, new):
+        raise ValidationError(
+            {
+                "status": _("A trial that is “%(current)s” cannot become “%(new)s”.")
+                % {"current": trial.get_status_display(), "new": Trial.Status(new).label}
+            }
+        )
+    trial.status = new
+
+
+def _audit(actor, trial: Trial, action: str, before=None, extra: dict | None = None) -> None:
+    after = snapshot(trial, TRIAL_FIELDS) if trial.pk else None
+    if after is not None:
+        after["services"] = sorted(trial.service_codes)
+        after.update(extra or {})
+    audit_record(
+        actor=actor,
+        organization=trial.customer,
+        action=action,
+        obj=trial,
+        before=before,
+        after=after,
+    )
+
+
+def _before(trial: Trial) -> dict:
+    data = snapshot(trial, TRIAL_FIELDS)
+    data["services"] = sorted(trial.service_codes)
+    return data
+
+
+# ---- recipients -------------------------------------------------------------------------
+
+
+def _customer_admins(customer: Organization) -> list[str]:
+    return list(
+        Person.objects.filter(organization=customer, is_active=True).values_list("email", flat=True)
+    )
+
+
+def _customer_full_admins(customer: Organization) -> list[str]:
+    return list(
+        Person.objects.filter(
+            organization=customer, role=roles.Role.CUSTOMER_FULL_ADMIN, is_active=True
+        ).values_list("email", flat=True)
+    )
+
+
+def _partner_admins(trial: Trial) -> list[str]:
+    """Every admin of the managing partner, and of the trial's partner if another."""
+    partners = {trial.partner_id}
+    managing = PartnerRelationship.objects.filter(customer=trial.customer, is_managing=True)
+    partners |= set(managing.values_list("partner_id", flat=True))
+    return list(
+        Person.objects.filter(organization_id__in=partners, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
+
+
+def _email_context(trial: Trial) -> dict:
+    return {
+        "customer": trial.customer.name,
+        "partner": trial.partner.name,
+        "services": trial.service_labels,
+        "end_date": trial.end_date.isoformat() if trial.end_date else "",
+        "trial_url": absolute_url(reverse("trial-detail", args=[trial.pk])),
+        "home_url": absolute_url(reverse("customer-detail", args=[trial.customer_id])),
+    }
