@@ -3,8 +3,7 @@ and its export."""
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -137,20 +136,17 @@ class AuditLogTable(tables.Table):
         changes = changes_of(record, self._related_names())
         if not changes:
             return "—"
-        items = []
-        for change in changes:
+        def value(change) -> str:
             if change.kind == "changed":
-                items.append(format_html(
-                    '<li><span class="field">{}</span>: <del>{}</del> → <ins>{}</ins></li>',
-                    change.field, change.before, change.after,
-                ))
-            elif change.kind == "set":
-                items.append(format_html(
-                    '<li><span class="field">{}</span>: {}</li>', change.field, change.after
-                ))
-            else:
-                items.append(format_html(
-                    '<li><span class="field">{}</span>: <del>{}</del></li>',
-                    change.field, change.before,
-                ))
-        return format_html('<ul class="plain changes">{}</ul>', mark_safe("".join(items)))
+                return format_html("<del>{}</del> → <ins>{}</ins>", change.before, change.after)
+            if change.kind == "set":
+                return change.after
+            return format_html("<del>{}</del>", change.before)
+
+        return format_html(
+            '<ul class="plain changes">{}</ul>',
+            format_html_join(
+                "", '<li><span class="field">{}</span>: {}</li>',
+                ((change.field, value(change)) for change in changes),
+            ),
+        )
