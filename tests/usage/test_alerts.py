@@ -204,7 +204,8 @@ def test_customer_home_shows_the_latest_five_alerts_and_links_to_all(
     body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
     table = body[body.index('id="overage-alerts"'):]
     table = table[:table.index("</table>")]
-    shown = [f"2024-06-{9 + offset:02d}" for offset in range(8) if f"2024-06-{9 + offset:02d}</td>" in table]
+    days = [f"2024-06-{9 + offset:02d}" for offset in range(8)]
+    shown = [day for day in days if f"{day}</td>" in table]
     assert shown == ["2024-06-12", "2024-06-13", "2024-06-14", "2024-06-15", "2024-06-16"]
     assert "All 8 alerts and their settings" in body
     assert f'href="/customers/{world.a.customer.pk}/usage/alerts/"' in body
