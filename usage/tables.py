@@ -101,10 +101,16 @@ class UsageOverviewTable(tables.Table):
 
     customer_name = tables.Column(verbose_name=_("Customer"))
     usage_type = tables.Column(verbose_name=_("Usage Type"))
-    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs=NUMERIC)
-    commitment = tables.Column(verbose_name=_("Commitment"), attrs=NUMERIC)
+    last_usage_date = tables.DateColumn(
+        verbose_name=_("Latest day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
+    day_used = tables.Column(verbose_name=_("Used that day"), attrs=NUMERIC)
+    day_commitment = tables.Column(verbose_name=_("Commitment that day"), attrs=NUMERIC)
     percent = tables.Column(verbose_name=_("% of commitment"), attrs=NUMERIC)
-    overage = tables.Column(verbose_name=_("Overage so far"), attrs=NUMERIC)
+    overage = tables.Column(verbose_name=_("Billed overage so far"), attrs=NUMERIC)
+    overage_day = tables.DateColumn(
+        verbose_name=_("Overage peak day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs=NUMERIC
     )
@@ -135,8 +141,9 @@ class UsageOverviewTable(tables.Table):
         return format_html_join(
             "\n",
             '<tr class="status-{}"><td><a href="{}">{}</a></td><td>{}</td>'
+            '<td class="nowrap">{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="nowrap">{}</td><td class="num">{}</td>'
             '<td><span class="status {}">{}</span></td><td class="nowrap">{}</td>'
             '<td><a href="{}?cycle={}" aria-label="{}">{}</a></td></tr>',
             (
@@ -145,10 +152,12 @@ class UsageOverviewTable(tables.Table):
                     customer_url.format(r.customer_id),
                     r.customer_name,
                     gettext(r.usage_type),
-                    r.used,
-                    r.commitment,
-                    f"{r.percent} %" if r.commitment else "—",
+                    r.last_usage_date.isoformat(),
+                    r.day_used,
+                    r.day_commitment,
+                    f"{r.percent} %" if r.day_commitment else "—",
                     r.overage,
+                    r.overage_day.isoformat() if r.overage_day else "—",
                     r.forecast,
                     r.status,
                     STATUS_LABELS[r.status],
@@ -169,7 +178,7 @@ class UsageOverviewTable(tables.Table):
         return record.usage_type
 
     def value_percent(self, record: CycleUsage) -> str:
-        return "" if record.commitment == 0 else str(record.percent)
+        return "" if record.day_commitment == 0 else str(record.percent)
 
     def value_status(self, value: str) -> str:
         return str(STATUS_LABELS[value])

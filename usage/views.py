@@ -212,6 +212,7 @@ class UsageOverviewView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templ
         self.filter_form = UsageOverviewFilterForm(request.GET or None)
         self.all_rows = selectors.usage_overview_for(request.user, today())
         self.rows = usage_overview_filter(self.all_rows, self.filter_form)
+        self.without_usage = list(selectors.active_without_usage_for(request.user, today()))
         return super().get(request, *args, **kwargs)
 
     def get_table_data(self):
@@ -220,7 +221,9 @@ class UsageOverviewView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templ
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             filter_form=self.filter_form,
-            customer_count=self.all_rows.values("customer_id").distinct().count(),
+            customer_count=self.all_rows.values("customer_id").distinct().count()
+            + len(self.without_usage),
+            without_usage=self.without_usage,
             forecast_method=FORECAST_METHOD,
             **kwargs,
         )
