@@ -150,8 +150,31 @@ class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, Template
             cycle_choices=[(c[0].isoformat(), cycle_label(c)) for c in self.cycles],
             selected_cycle=self.cycle[0].isoformat() if self.cycle else None,
             cycle=self.cycle,
+            **self._shared_usage(),
             **kwargs,
         )
+
+    def _shared_usage(self) -> dict:
+        """With several subscriptions in the cycle, usage is the customer's total: the
+        page says so, and what the selected subscription adds to the commitments."""
+        if self.subscription is None or self.cycle is None:
+            return {}
+        start, end = self.cycle
+        sharing = [
+            s for s in self.billable
+            if s.start_date <= end and (s.end_date is None or s.end_date >= start)
+        ]
+        if len(sharing) < 2:
+            return {}
+        day = min(end, today())
+        primary = rules.primary_subscription(selectors.subscription_terms(self.billable), day)
+        return {
+            "sharing": [subscription_label(s) for s in sharing if s.pk != self.subscription.pk],
+            "contribution": self.subscription,
+            "primary_label": next(
+                (subscription_label(s) for s in sharing if primary and s.pk == primary.id), None
+            ),
+        }
 
 
 class AlertSettingsView(CustomerPageMixin, FormView):

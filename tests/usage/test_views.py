@@ -480,3 +480,30 @@ def test_partner_usage_view_counts_and_names_active_customers_without_usage(
     section = body[body.index('id="without-usage"'):]
     assert "Idle Co" in section and "Ended Co" not in body
     assert world.b.customer.name not in body
+
+
+def test_daily_detail_with_two_subscriptions_says_usage_is_the_customers_total(
+    client, world, clock
+):
+    first = setup_usage(world.a)
+    second = SubscriptionFactory(
+        customer=world.a.customer, start_date=date(2024, 5, 20), standard_agents=7,
+        premium_agents=2, addon_ivr_ports=3,
+    )
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    for picked in (first, second):
+        response = client.get(daily_url(world.a, subscription=picked.pk))
+        body = response.content.decode()
+        assert 'id="shared-usage"' in body and "total across its subscriptions." in body
+        own = (picked.standard_agents, picked.premium_agents, picked.addon_ivr_ports)
+        assert (
+            "This subscription contributes {} standard agents, {} premium agents and {} "
+            "add-on IVR ports".format(*own)
+        ) in body
+        from usage.views import subscription_label
+
+        assert f"primary subscription: {subscription_label(first)}" in body
+    # One subscription alone: nothing to explain.
+    second.delete()
+    body = client.get(daily_url(world.a)).content.decode()
+    assert 'id="shared-usage"' not in body
