@@ -10,6 +10,12 @@ from orgs.models import Organization, PartnerRelationship, Person
 from orgs.services import customer_create, partner_create, person_create
 
 DEMO_PASSWORD = "switchboard-demo"
+DEMO_LANGUAGES = {
+    "admin@initech.example": "nl",
+    "full.admin@globex.example": "fr",
+    "sales@acme.example": "sl",
+    "readonly@initech.example": "hr",
+}
 
 
 @dataclass
@@ -107,3 +113,7 @@ def seed(world: DemoWorld) -> None:
             "Casey Readonly",
         )
     assert PartnerRelationship.objects.filter(is_managing=True).count() == len(customers)
+    # A few people read the portal in the vendor guides' languages (SPEC §7); the rest in
+    # English. seed_demo prints each login's language.
+    for email, language in DEMO_LANGUAGES.items():
+        Person.objects.filter(email=email).update(language=language)

@@ -1,24 +1,82 @@
 """Sending email: rendered in the recipient's language by a Celery task after commit.
 
 Templates live in templates/emails/<name>.subject.txt, <name>.txt and <name>.html.
+
+Every recipient reads the message in their own language (SPEC §7): `email_send` splits the
+recipients into one message per language, and the links of a message to people whose
+language is known carry `?lang=`, so the page the link opens (login, password, Set up now,
+consent) speaks it too (orgs.middleware.LinkLanguageMiddleware).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import translation
 
 
 def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def english(label) -> str:
+    """A lazily translated label (a choice's) as its English msgid, for an email context:
+    the template translates it for each recipient (`|translated`, orgs/templatetags)."""
+    with translation.override(None):
+        return str(label)
+
+
+def recipient_languages(addresses: list[str]) -> dict[str, str]:
+    """The chosen language of each address that belongs to a person."""
+    from orgs.models import Person
+
+    rows = (
+        Person.objects.annotate(address=Lower("email"))
+        .filter(address__in=[address.lower() for address in addresses])
+        .values_list("address", "language")
+    )
+    return {address: language for address, language in rows if language}
+
+
+def language_groups(
+    addresses: list[str], language: str | None = None
+) -> list[tuple[str, bool, list[str]]]:
+    """(language, known, addresses) per message: people in their own language, addresses
+    of nobody yet in `language` (the caller's guess) or the default. `known` when the
+    language of every address of the message is known, so its links may carry it."""
+    known = recipient_languages(addresses)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for address in addresses:
+        groups[known.get(address) or language or settings.LANGUAGE_CODE].append(address)
+    return [
+        (lang, all(a in known for a in group), sorted(group))
+        for lang, group in sorted(groups.items())
+    ]
+
+
+def with_link_language(value: Any, language: str) -> Any:
+    """`value` with `lang=<language>` added to every link into the portal in it."""
+    if isinstance(value, dict):
+        return {key: with_link_language(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_link_language(item, language) for item in value]
+    if isinstance(value, str) and value.startswith(settings.SITE_URL.rstrip("/") + "/"):
+        parts = urlsplit(value)
+        query = f"{parts.query}&lang={language}" if parts.query else f"lang={language}"
+        return urlunsplit(parts._replace(query=query))
+    return value
+
+
 def email_send(
     *, to: list[str], template: str, context: dict[str, Any], language: str | None = None
 ) -> None:
-    """Queue `template` to `to` once the surrounding transaction commits.
+    """Queue `template` to `to` once the surrounding transaction commits: one message per
+    language among the recipients. `language` is for addresses of nobody known yet.
 
     `context` crosses the broker, so it holds plain JSON values only.
     """
@@ -27,8 +85,12 @@ def email_send(
     recipients = sorted({address.lower() for address in to if address})
     if not recipients:
         return
-    transaction.on_commit(
-        lambda: deliver_email.delay(
-            to=recipients, template=template, context=context, language=language
+    for group_language, known, group in language_groups(recipients, language):
+        group_context = with_link_language(context, group_language) if known else context
+        transaction.on_commit(
+            lambda group=group, group_context=group_context, group_language=group_language: (
+                deliver_email.delay(
+                    to=group, template=template, context=group_context, language=group_language
+                )
+            )
         )
-    )

@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from orgs import roles
 from orgs.audit import audit_record, audited_update, snapshot
-from orgs.emails import absolute_url, email_send
+from orgs.emails import absolute_url, email_send, english
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
 from orgs.tenancy import ADMIN, CHANGE
@@ -81,7 +81,7 @@ def person_create(
             template="invitation",
             context={
                 "organization": organization.name,
-                "role": str(roles.Role(role).label),
+                "role": english(roles.Role(role).label),
                 "invited_by": actor.get_full_name() if actor else "Switchboard",
                 "set_password_url": set_password_url(person),
             },

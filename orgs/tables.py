@@ -87,7 +87,9 @@ class AuditLogTable(tables.Table):
     changed fields as before → after."""
 
     created_at = tables.DateTimeColumn(
-        verbose_name=_("When (UTC)"), format="Y-m-d H:i", attrs={"td": {"class": "nowrap"}}
+        verbose_name=_("When (UTC)"),
+        format="SHORT_DATETIME_FORMAT",
+        attrs={"td": {"class": "nowrap"}},
     )
     actor = tables.Column(verbose_name=_("Who"), empty_values=())
     action = tables.Column(verbose_name=_("What"))

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from orgs import roles, selectors, services
+from orgs.exports import ExportMixin
 from orgs.filters import AuditLogFilter, CustomerFilter
 from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
 from orgs.mail import outbox_message, outbox_messages

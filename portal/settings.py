@@ -103,6 +103,8 @@ LANGUAGES = [
     ("hr", _("Croatian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages show dates in the reader's language (SHORT_DATE_FORMAT); exports and the API keep ISO.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -188,8 +190,8 @@ USAGE_TEST_PAUSE_AFTER_DAY = env.float("USAGE_TEST_PAUSE_AFTER_DAY", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "orgs.api.authentication.TokenAuthentication",
+        "orgs.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from orgs.language import language_switch
+
 api_v1 = [
     path("", include("orgs.api.urls")),
     path("", include("subscriptions.api.urls")),
@@ -16,6 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("i18n/language/", language_switch, name="language-switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("orgs.urls")),
     path("", include("subscriptions.urls")),

@@ -6,12 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from orgs.widgets import NameSelect
 from subscriptions.models import Offer, Sku
 
 
 class OrderForm(forms.Form):
     web_order_id = forms.CharField(label=_("Web order id"), max_length=64)
-    offer = forms.ChoiceField(label=_("Offer"), initial="A-FLEX-3-CC")
+    offer = forms.ChoiceField(label=_("Offer"), initial="A-FLEX-3-CC", widget=NameSelect(lang="en"))
     requested_start_date = forms.DateField(
         label=_("Requested start date"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -23,7 +24,7 @@ class OrderForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    sku = forms.ChoiceField(label=_("SKU"), required=False)
+    sku = forms.ChoiceField(label=_("SKU"), required=False, widget=NameSelect(lang="en"))
     quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):

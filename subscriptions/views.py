@@ -13,9 +13,9 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from orgs import roles
+from orgs.exports import ExportMixin
 from orgs.models import Organization
 from orgs.tenancy import get_visible_or_404
 from subscriptions import forms, rules, services

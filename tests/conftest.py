@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +33,22 @@ from trials.models import ConversionRequest, Trial
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def compile_catalogues() -> None:
+    """Build each locale/*/django.mo that is missing or older than its .po (README,
+    Languages: the .mo files are built, not committed), so plain `pytest` sees the
+    current translations."""
+    if shutil.which("msgfmt") is None:
+        return
+    for po in Path(__file__).resolve().parent.parent.glob("locale/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check", "-o", str(mo), str(po)], check=True)
+
+
 def pytest_configure(config) -> None:
     from django.conf import settings
+
+    compile_catalogues()
 
     # Hashing every factory password with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -103,6 +119,17 @@ def make_tenant(label: str) -> Tenant:
 @pytest.fixture
 def world(db) -> World:
     return World(a=make_tenant("a"), b=make_tenant("b"))
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request leaves its language active in the thread (as in a server, where the next
+    request activates its own); code a test calls outside a request starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from orgs.models import Industry, PartnerRelationship
+from orgs.widgets import NameSelect
 from trials import rules
 from trials.models import DeviceModel, Service
 from trials.services import TrialSizes
@@ -31,7 +32,7 @@ class TrialServicesForm(forms.Form):
         help_text=_("For example acme.webex.com; unique."),
     )
     meetings_time_zone = forms.ChoiceField(
-        label=_("Meetings time zone"), choices=_time_zones, required=False
+        label=_("Meetings time zone"), choices=_time_zones, required=False, widget=NameSelect
     )
     standard_agents = forms.IntegerField(label=_("Standard agents"), min_value=0, initial=0)
     premium_agents = forms.IntegerField(label=_("Premium agents"), min_value=0, initial=0)
@@ -82,7 +83,9 @@ class TrialServicesForm(forms.Form):
         return initial
 
 
-LENGTH_CHOICES = [(n, _("%(days)s days") % {"days": n}) for n in rules.LENGTHS]
+def length_choices():
+    """Evaluated per form, in the language of the request."""
+    return [(n, _("%(days)s days") % {"days": n}) for n in rules.LENGTHS]
 
 
 class TrialStartForm(TrialServicesForm):
@@ -94,14 +97,14 @@ class TrialStartForm(TrialServicesForm):
         choices=lambda: [("", "—"), *countries],
     )
     length_days = forms.TypedChoiceField(
-        label=_("Trial length"), choices=LENGTH_CHOICES, coerce=int, initial=rules.DEFAULT_LENGTH
+        label=_("Trial length"), choices=length_choices, coerce=int, initial=rules.DEFAULT_LENGTH
     )
     field_order = ["company_name", "admin_email", "industry", "country", "length_days"]
 
 
 class TrialStartForCustomerForm(TrialServicesForm):
     length_days = forms.TypedChoiceField(
-        label=_("Trial length"), choices=LENGTH_CHOICES, coerce=int, initial=rules.DEFAULT_LENGTH
+        label=_("Trial length"), choices=length_choices, coerce=int, initial=rules.DEFAULT_LENGTH
     )
     field_order = ["services", "length_days"]
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from usage import rules
 from usage.models import CycleUsage
-from usage.selectors import DAILY_DETAIL_COLUMNS
 
-HEADERS = {field: header for header, field in DAILY_DETAIL_COLUMNS}
 # Figures read right-aligned, header and cells alike.
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 
@@ -23,14 +22,16 @@ class DailyDetailTable(tables.Table):
     page shows types and comments in the reader's language; exports keep the SPEC's
     English names so that files compare across languages."""
 
-    usage_date = tables.DateColumn(verbose_name=HEADERS["usage_date"], format="Y-m-d")
-    usage_type = tables.Column(verbose_name=HEADERS["usage_type"])
-    units_used = tables.Column(verbose_name=HEADERS["units_used"], attrs=NUMERIC)
-    units_commitment = tables.Column(verbose_name=HEADERS["units_commitment"], attrs=NUMERIC)
-    units_substituted = tables.Column(verbose_name=HEADERS["units_substituted"], attrs=NUMERIC)
-    units_overage = tables.Column(verbose_name=HEADERS["units_overage"], attrs=NUMERIC)
-    usage_unit = tables.Column(verbose_name=HEADERS["usage_unit"])
-    comment = tables.Column(verbose_name=HEADERS["comment"], empty_values=())
+    # The SPEC's headers (selectors.DAILY_DETAIL_COLUMNS), translated on the page; the
+    # export renders in English (orgs.exports), so its headers are exactly the SPEC's.
+    usage_date = tables.DateColumn(verbose_name=_("Usage Date"), format="Y-m-d")
+    usage_type = tables.Column(verbose_name=_("Usage Type"))
+    units_used = tables.Column(verbose_name=_("Units Used"), attrs=NUMERIC)
+    units_commitment = tables.Column(verbose_name=_("Units Commitment"), attrs=NUMERIC)
+    units_substituted = tables.Column(verbose_name=_("Units Substituted"), attrs=NUMERIC)
+    units_overage = tables.Column(verbose_name=_("Units Overage"), attrs=NUMERIC)
+    usage_unit = tables.Column(verbose_name=_("Usage Unit"))
+    comment = tables.Column(verbose_name=_("Comment"), empty_values=())
 
     class Meta:
         template_name = "usage/tables/daily_detail.html"
@@ -53,7 +54,7 @@ class DailyDetailTable(tables.Table):
             (
                 "peak" if r.comment == rules.OVERAGE_PEAK else "",
                 r.usage_type,
-                r.usage_date.isoformat(),
+                date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
                 r.units_used,
                 r.units_commitment,
@@ -101,16 +102,14 @@ class UsageOverviewTable(tables.Table):
 
     customer_name = tables.Column(verbose_name=_("Customer"))
     usage_type = tables.Column(verbose_name=_("Usage Type"))
-    last_usage_date = tables.DateColumn(
-        verbose_name=_("Latest day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
+    commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
+    percent = tables.Column(
+        # xgettext:no-python-format
+        verbose_name=_("% of commitment"),
+        attrs={"td": {"class": "num"}},
     )
-    day_used = tables.Column(verbose_name=_("Used that day"), attrs=NUMERIC)
-    day_commitment = tables.Column(verbose_name=_("Commitment that day"), attrs=NUMERIC)
-    percent = tables.Column(verbose_name=_("% of commitment"), attrs=NUMERIC)
-    overage = tables.Column(verbose_name=_("Billed overage so far"), attrs=NUMERIC)
-    overage_day = tables.DateColumn(
-        verbose_name=_("Overage peak day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
-    )
+    overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs=NUMERIC
     )
@@ -161,7 +160,8 @@ class UsageOverviewTable(tables.Table):
                     r.forecast,
                     r.status,
                     STATUS_LABELS[r.status],
-                    self.render_cycle(r),
+                    f"{date_format(r.cycle_start, 'SHORT_DATE_FORMAT')} – "
+                    f"{date_format(r.cycle_end, 'SHORT_DATE_FORMAT')}",
                     daily_url.format(r.customer_id),
                     r.cycle_start.isoformat(),
                     label % {"customer": r.customer_name},

@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
+from orgs.exports import ExportMixin
 from orgs.models import Organization
 from orgs.tenancy import CHANGE, VIEW
 from orgs.views_base import CustomerPageMixin
@@ -45,15 +46,20 @@ def subscription_label(subscription) -> str:
     parts = [order.web_order_id if order else _("Subscription %(id)s") % {"id": subscription.pk}]
     if order is not None:
         parts.append(order.offer.code)
-    end = subscription.end_date.isoformat() if subscription.end_date else _("open-ended")
-    parts.append(f"{subscription.start_date.isoformat()} – {end}")
+    end = short_date(subscription.end_date) if subscription.end_date else _("open-ended")
+    parts.append(f"{short_date(subscription.start_date)} – {end}")
     if subscription.status == subscription.Status.ENDED:
         parts.append(_("ended"))
     return " · ".join(parts)
 
 
 def cycle_label(cycle: tuple[date, date]) -> str:
-    return f"{cycle[0].isoformat()} – {cycle[1].isoformat()}"
+    return f"{short_date(cycle[0])} – {short_date(cycle[1])}"
+
+
+def short_date(day: date) -> str:
+    """A date as the reader's language writes it (ISO in English: portal/formats)."""
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
 class BadParameter(Exception):

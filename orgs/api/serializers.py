@@ -1,5 +1,6 @@
 """Serializers of the orgs API."""
 
+from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
@@ -44,6 +45,6 @@ class CustomerUpdateSerializer(serializers.Serializer):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
-                dict.fromkeys(sorted(unknown), "This field cannot be changed.")
+                dict.fromkeys(sorted(unknown), _("This field cannot be changed."))
             )
         return attrs

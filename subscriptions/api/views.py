@@ -4,6 +4,7 @@ equivalent of the provisioning wizard, through the same `order_provision`)."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -42,7 +43,7 @@ class PartnerOrders:
 
     def require_order_writer(self) -> None:
         if not roles.may_place_orders(self.request.user.role):
-            raise PermissionDenied("Your role may not place or provision orders.")
+            raise PermissionDenied(_("Your role may not place or provision orders."))
 
 
 @extend_schema_view(

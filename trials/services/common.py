@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from orgs import roles
 from orgs.audit import audit_record, snapshot
-from orgs.emails import absolute_url
+from orgs.emails import absolute_url, english
 from orgs.models import Organization, PartnerRelationship, Person
 from trials import rules
 from trials.models import (
+    Service,
     Trial,
 )
 
@@ -128,7 +129,7 @@ def _email_context(trial: Trial) -> dict:
     return {
         "customer": trial.customer.name,
         "partner": trial.partner.name,
-        "services": trial.service_labels,
+        "services": [english(Service(code).label) for code in trial.service_codes],
         "end_date": trial.end_date.isoformat() if trial.end_date else "",
         "trial_url": absolute_url(reverse("trial-detail", args=[trial.pk])),
         "home_url": absolute_url(reverse("customer-detail", args=[trial.customer_id])),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs import roles
-from orgs.emails import absolute_url, email_send
+from orgs.emails import absolute_url, email_send, english
 from orgs.models import PartnerRelationship, Person
 from trials import rules
 from trials.models import (
@@ -116,6 +116,9 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
     email_send(
         to=list(sellers.values_list("email", flat=True)),
         template="trial_consent_accepted",
-        context={**_email_context(trial), "access": str(PartnerRelationship.Access(access).label)},
+        context={
+            **_email_context(trial),
+            "access": english(PartnerRelationship.Access(access).label),
+        },
     )
     return trial

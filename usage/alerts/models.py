@@ -21,6 +21,7 @@ class OverageAlertSettings(models.Model):
     )
     enabled = models.BooleanField(_("send overage alerts"), default=True)
     warning_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("first threshold (% of commitment)"),
         default=90,
         null=True,
@@ -29,6 +30,7 @@ class OverageAlertSettings(models.Model):
         help_text=_("Leave empty for no alert at this threshold."),
     )
     limit_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("second threshold (% of commitment)"),
         default=100,
         null=True,

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, status
@@ -92,11 +93,11 @@ class DigitalUsageViewSet(CustomerScopedViewSet):
 def _date_param(request, name: str) -> date:
     value = request.query_params.get(name)
     if not value:
-        raise ValidationError({name: ["Required, as YYYY-MM-DD."]})
+        raise ValidationError({name: [_("Required, as YYYY-MM-DD.")]})
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError({name: ["Not a date; use YYYY-MM-DD."]}) from None
+        raise ValidationError({name: [_("Not a date; use YYYY-MM-DD.")]}) from None
 
 
 class UsageViewSet(CustomerScopedViewSet):
@@ -138,9 +139,10 @@ class UsageViewSet(CustomerScopedViewSet):
     def daily(self, request, customer_id=None):
         start, end = _date_param(request, "from"), _date_param(request, "to")
         if end < start:
-            raise ValidationError({"to": ["Lies before `from`."]})
+            raise ValidationError({"to": [_("Lies before “from”.")]})
         if (end - start).days + 1 > MAX_RANGE_DAYS:
-            raise ValidationError({"to": [f"At most {MAX_RANGE_DAYS} days per request."]})
+            too_long = _("At most %(n)d days per request.") % {"n": MAX_RANGE_DAYS}
+            raise ValidationError({"to": [too_long]})
         subscription = None
         if request.query_params.get("subscription"):
             raw = request.query_params["subscription"]
@@ -150,7 +152,7 @@ class UsageViewSet(CustomerScopedViewSet):
                 .first()
             )
             if subscription is None:
-                raise ValidationError({"subscription": ["Not a subscription of this customer."]})
+                raise ValidationError({"subscription": [_("Not a subscription of this customer.")]})
         rows = selectors.daily_detail(
             self.customer, start=start, end=end, subscription=subscription
         )

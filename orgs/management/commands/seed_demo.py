@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
 from orgs.demo import DEMO_PASSWORD, DemoWorld
 from orgs.models import Organization, Person
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins()
 
+    @translation.override("en")
     def _print_logins(self) -> None:
         people = (
             Person.objects.filter(email__endswith=".example")
@@ -51,5 +53,6 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for person in people:
             self.stdout.write(
-                f"  {person.email:<34} {person.organization.name:<24} {person.get_role_display()}"
+                f"  {person.email:<34} {person.organization.name:<24} "
+                f"{person.get_role_display():<20} {person.get_language_display()}"
             )
