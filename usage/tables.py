@@ -102,14 +102,20 @@ class UsageOverviewTable(tables.Table):
 
     customer_name = tables.Column(verbose_name=_("Customer"))
     usage_type = tables.Column(verbose_name=_("Usage Type"))
-    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
-    commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
+    last_usage_date = tables.DateColumn(
+        verbose_name=_("Latest day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
+    day_used = tables.Column(verbose_name=_("Used that day"), attrs=NUMERIC)
+    day_commitment = tables.Column(verbose_name=_("Commitment that day"), attrs=NUMERIC)
     percent = tables.Column(
         # xgettext:no-python-format
         verbose_name=_("% of commitment"),
-        attrs={"td": {"class": "num"}},
+        attrs=NUMERIC,
     )
-    overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
+    overage = tables.Column(verbose_name=_("Billed overage so far"), attrs=NUMERIC)
+    overage_day = tables.DateColumn(
+        verbose_name=_("Overage peak day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs=NUMERIC
     )
