@@ -193,31 +193,33 @@ def summarise() -> None:
 
 
 def forecast_cycles() -> None:
-    """Store each summary's forecast as the engine does (`usage.engine._cycle_forecast`),
-    once: a temporary table COPYed from Python, then one UPDATE ... FROM."""
-    from django.db import connection, transaction
+    """Store the forecast of the cycles the pages show as the engine does, once: the
+    summaries of the last four months are rebuilt through `cycle_usage_refresh` (oldest
+    first, so each cycle has its history), in chunks of customers."""
+    from datetime import timedelta
 
-    from usage.engine import CYCLE_USAGE_COLUMNS, _cycle_forecast
+    from django.db.models import Max
+
+    from usage.engine import cycle_usage_refresh
     from usage.models import CycleUsage
 
-    table = CycleUsage._meta.db_table
-    if CycleUsage.objects.unscoped().filter(forecast__gt=0).exists():
+    summaries = CycleUsage.objects.unscoped()
+    if summaries.exclude(forecast_basis="").exists():
         return
     started = time.perf_counter()
-    # Read in full first: the connection cannot fetch from a cursor while it COPYs.
-    rows = list(
-        CycleUsage.objects.unscoped().values_list("pk", *CYCLE_USAGE_COLUMNS, "cycle_end")
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_forecast (id bigint, forecast int) ON COMMIT DROP")
-        with cursor.copy("COPY bench_forecast (id, forecast) FROM STDIN") as copy:
-            for pk, *figures, cycle_end in rows:
-                copy.write_row((pk, _cycle_forecast(tuple(figures), cycle_end)))
-        cursor.execute(
-            f"UPDATE {table} c SET forecast = f.forecast FROM bench_forecast f WHERE c.id = f.id"
+    last = summaries.aggregate(last=Max("cycle_end"))["last"]
+    starts = sorted(
+        set(
+            summaries.filter(cycle_start__gte=last - timedelta(days=130)).values_list(
+                "cycle_start", flat=True
+            )
         )
-        cursor.execute(f"ANALYZE {table}")
-    print(f"forecast of every cycle stored in {time.perf_counter() - started:.0f} s")
+    )
+    customers = sorted(set(summaries.values_list("customer_id", flat=True)))
+    for i in range(0, len(customers), 200):
+        cycle_usage_refresh(customers[i : i + 200], starts)
+    elapsed = time.perf_counter() - started
+    print(f"forecast of the last four months' cycles stored in {elapsed:.0f} s")
 
 
 def session_cookie() -> tuple[str, list[int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -20,6 +21,25 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from orgs.roles import Role
 from tests.conftest import Tenant
 
+EVIDENCE_DAY = "2024-06-10"
+
+
+def _daily_row_day(tenant: Tenant) -> str:
+    """A day on which the tenant has a daily row (of type `usage_type` below), so that
+    another tenant's evidence URL names a real row, and still answers 404."""
+    from subscriptions.models import Subscription
+    from tests.factories import DailyUsageFactory
+    from usage.models import DailyUsage
+
+    subscription = Subscription.objects.unscoped().filter(customer=tenant.customer).first()
+    if not DailyUsage.objects.unscoped().filter(customer=tenant.customer).exists():
+        DailyUsageFactory(
+            subscription=subscription, usage_date=date.fromisoformat(EVIDENCE_DAY),
+            usage_type="IVR Port",
+        )  # fmt: skip
+    return EVIDENCE_DAY
+
+
 # How to find a tenant's object for each URL parameter.
 PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "customer_id": lambda t: t.customer.pk,
@@ -28,6 +48,8 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "trial_id": lambda t: t.trial.pk,
     "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
     "order_id": lambda t: t.order.pk,
+    "usage_date": _daily_row_day,
+    "usage_type": lambda t: "ivr-port",
 }
 
 # URLs outside tenancy, each with the reason.

@@ -1,25 +1,72 @@
-"""Forecast of a cycle's billed overage from the trend so far: pure, no database.
+"""Forecast of a cycle's billed overage per usage type, with a range: pure, no database.
 
-Method (also explained on the pages that show it): for each usage type, the daily
-*excess* is ``units used − units commitment − units substituted`` (negative while there is
-headroom; its positive part is the day's overage). A straight line is fitted through the
-days computed so far by least squares, and projected to every remaining day of the cycle.
-The billed overage of a cycle is its highest daily overage, so the forecast is the higher
-of the billed overage so far and the highest projected daily overage, rounded half up.
-With one day so far the trend is flat (that day's excess). A falling trend never
-forecasts less than what is already billed.
+The billed overage of a usage type is its highest daily overage in the cycle, so the
+forecast is the distribution of ``max(billed so far, highest overage still to come)``;
+the point figure is its median and the range its 10th-90th percentile (`LOW_QUANTILE`,
+`HIGH_QUANTILE`). The
+backtest in ``bench/forecast_backtest.py`` holds the method to its figures
+(BENCHMARKS.md).
 
-The fit only needs five sums (n, Σx, Σy, Σxy, Σx²), so the partner usage view can let
-the database add them up for thousands of customers at once and call `forecast_from_sums`.
+Named agents (`forecast_named`) are cumulative within a cycle: today's count never falls
+(worked in net units: used − substituted, against the latest day's commitment, so
+licences bought mid-cycle count for the days to come),
+and what is still to come is the agents not yet seen (absent so far, churn replacements,
+a new team). Each previous cycle says how much its count still grew after the same day of
+the cycle, relative to its count on that day (this holds how far into the cycle its final
+count was reached); each such growth, applied to today's count, is the mean of a Poisson
+count of new agents, and the forecast is the equal mixture of those (1-3 previous cycles).
+(The first week's arrivals are most of a cycle's agents logging in again, so this cycle's
+own pace says little of what is to come; the previous cycles' pace after the same day
+does.)
+
+Concurrent agents and IVR ports (`forecast_peak`) are billed at the cycle's highest daily
+peak, and contact centres have a week (busy weekdays, quiet weekends), bursts (campaign
+days) and dips (holidays). The forecast asks the customer's own recent days (up to
+`PEAK_WINDOW_DAYS`, the previous cycles' days included): from every earlier day, how far
+did the highest daily excess of the next `remaining` days rise above the level of the
+fortnight before it (the mean of its seven highest days: the busy weekdays)? Those rises,
+added to today's level, are the distribution of the highest excess still to come; with
+under a week to come only the origins on the same weekday count, so the days ahead are
+the same weekdays (a cycle that ends on a weekend forecasts the weekend's level). The work
+is on the daily excess (used − commitment − substituted), not on units used, because the
+IVR ports included move with the day's agent overage.
+
+With no history (named: no previous cycle; peaks: fewer than `MIN_ORIGINS` earlier days
+to learn from, about three weeks) the forecast cannot learn a pattern: it assumes the
+cycle goes on as seen (named agents: half the pace of new agents so far, at most a
+quarter more; peaks: the highest excess seen, with as much again as the days seen varied
+above it as the range), which cannot overshoot wildly, and it is flagged `uncertain` for the page to
+say so.
+
+A series that has been flat forecasts exactly what is billed so far, with no range; a
+forecast is never below what is billed so far.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
+
+LOW_QUANTILE = 0.10
+HIGH_QUANTILE = 0.90
+# Days of the past a peak forecast reads; previous cycles a named forecast reads.
+PEAK_WINDOW_DAYS = 92
+REFERENCE_DAYS = 14
+REFERENCE_TOP = 7
+# Fewer past origins than this: too little to learn how high peaks rise.
+MIN_ORIGINS = 8
+# How much wider than the history's own spread the range is (calibrated by backtest).
+RANGE_WIDENING = 1.5
+PEAK_RANGE_WIDENING = 2.0
+NAMED_HISTORY_CYCLES = 3
+
+BASIS_FINAL = "final"  # the cycle has no day left: the billed overage is known
+BASIS_HISTORY = "history"  # named agents: the previous cycles' growth after this day
+BASIS_WEEKDAYS = "weekdays"  # peaks: recent daily peaks by weekday
+BASIS_NO_HISTORY = "no_history"  # too little known: the cycle as seen so far
 
 
 @dataclass(frozen=True)
@@ -35,6 +82,277 @@ class DayFigures:
     @property
     def excess(self) -> int:
         return self.used - self.commitment - self.substituted
+
+    @property
+    def net_used(self) -> int:
+        """Units the commitment is measured against (substituted units are covered)."""
+        return self.used - self.substituted
+
+
+@dataclass(frozen=True)
+class PastCycle:
+    """A previous billing cycle of the same customer and usage type."""
+
+    cycle_start: date
+    cycle_end: date
+    days: Sequence[DayFigures]
+
+
+@dataclass(frozen=True)
+class OverageForecast:
+    """Forecast billed overage of one usage type for one cycle, in units."""
+
+    billed_so_far: int
+    point: int
+    low: int
+    high: int
+    uncertain: bool
+    basis: str
+
+    @property
+    def extra(self) -> int:
+        """Overage the forecast adds to what is already billed."""
+        return self.point - self.billed_so_far
+
+
+def forecast_overage(
+    usage_type: str,
+    days: Iterable[DayFigures],
+    *,
+    cycle_start: date,
+    cycle_end: date,
+    history: Iterable[PastCycle] = (),
+) -> OverageForecast:
+    """The forecast billed overage of `usage_type` for the cycle `cycle_start`..`cycle_end`
+    from its days computed so far and the customer's previous cycles (newest first or
+    not: they are sorted). Named agent types use `forecast_named`, the others
+    `forecast_peak`."""
+    from usage import rules
+
+    if usage_type in (rules.PREMIUM_NAMED_AGENT, rules.STANDARD_NAMED_AGENT):
+        return forecast_named(days, cycle_start=cycle_start, cycle_end=cycle_end, history=history)
+    return forecast_peak(days, cycle_start=cycle_start, cycle_end=cycle_end, history=history)
+
+
+def _known(days: Iterable[DayFigures], start: date, end: date) -> list[DayFigures]:
+    return sorted((d for d in days if start <= d.usage_date <= end), key=lambda d: d.usage_date)
+
+
+def _final(billed: int, uncertain: bool = False, basis: str = BASIS_FINAL) -> OverageForecast:
+    return OverageForecast(billed, billed, billed, billed, uncertain, basis)
+
+
+# --- quantiles of a distribution given as P(X <= x) ------------------------------------
+
+
+def _quantiles(cdf, start: int, stop: int) -> tuple[int, int, int]:
+    """(10th, 50th, 90th) percentile of an integer variable start <= X <= stop with
+    P(X <= x) = cdf(x), by bisection."""
+    found = []
+    for wanted in (LOW_QUANTILE, 0.5, HIGH_QUANTILE):
+        low, high = start, max(start, stop)
+        while low < high:
+            middle = (low + high) // 2
+            if cdf(middle) >= wanted - 1e-12:
+                high = middle
+            else:
+                low = middle + 1
+        found.append(low)
+    return found[0], found[1], found[2]
+
+
+# --- named agents ----------------------------------------------------------------------
+
+
+def _value_on(days: Sequence[DayFigures], cycle_start: date, index: int) -> int | None:
+    """Net count of the last day known on or before day `index` of the cycle."""
+    limit = cycle_start + timedelta(days=index)
+    value = None
+    for day in days:
+        if day.usage_date > limit:
+            break
+        value = day.net_used
+    return value
+
+
+def _poisson_cdf(k: int, mean: float) -> float:
+    if k < 0:
+        return 0.0
+    if mean <= 0:
+        return 1.0
+    if mean > 50:  # the normal approximation, with continuity correction
+        return 0.5 * (1 + math.erf((k + 0.5 - mean) / math.sqrt(2 * mean)))
+    term = math.exp(-mean)
+    total = term
+    for i in range(1, k + 1):
+        term *= mean / i
+        total += term
+    return min(1.0, total)
+
+
+def forecast_named(
+    days: Iterable[DayFigures],
+    *,
+    cycle_start: date,
+    cycle_end: date,
+    history: Iterable[PastCycle] = (),
+) -> OverageForecast:
+    """Named agents: today's count plus the new agents still to come (module docstring)."""
+    known = _known(days, cycle_start, cycle_end)
+    billed = max((d.overage for d in known), default=0)
+    if not known:
+        return _final(0, uncertain=True, basis=BASIS_NO_HISTORY)
+    last = known[-1]
+    t = (last.usage_date - cycle_start).days
+    remaining = (cycle_end - last.usage_date).days
+    if remaining <= 0:
+        return _final(billed)
+    count, commitment = last.net_used, last.commitment
+    # New agents in the last seven days, per day: the pace the cycle is going at now.
+    week_ago = _value_on(known, cycle_start, t - 7)
+    recent_rate = 0.0
+    if week_ago is not None:
+        recent_rate = max(0, count - week_ago) / 7
+
+    means: list[float] = []
+    past = sorted(history, key=lambda c: c.cycle_start, reverse=True)[:NAMED_HISTORY_CYCLES]
+    for cycle in past:
+        past_days = _known(cycle.days, cycle.cycle_start, cycle.cycle_end)
+        then = _value_on(past_days, cycle.cycle_start, t)
+        if then is None or not past_days:
+            continue
+        final = past_days[-1].net_used
+        past_remaining = (past_days[-1].usage_date - cycle.cycle_start).days - t
+        if past_remaining <= 0:
+            continue
+        growth = max(0, final - then) / max(then, 1) * remaining / past_remaining
+        means.append(growth * count)
+    uncertain = not means
+    if uncertain:
+        # No previous cycle: the cycle goes on at the pace of its last days, taken at
+        # half (the first days of a cycle are the steepest), never more than a quarter
+        # of the count.
+        pace = recent_rate
+        if week_ago is None and t > 0:
+            first = known[0].net_used
+            pace = max(0, count - first) / t
+        means = [min(pace * remaining / 2, count / 4)]
+
+    def cdf(overage: int) -> float:
+        # P(final overage <= overage): billed so far is a floor, the rest new agents.
+        if overage < billed:
+            return 0.0
+        allowed = overage + commitment - count  # new agents that keep it at `overage`
+        return sum(_poisson_cdf(allowed, m) for m in means) / len(means)
+
+    top = max(means)
+    stop = max(billed, count - commitment) + math.ceil(top + 10 * math.sqrt(top)) + 10
+    low, point, high = _quantiles(cdf, billed, stop)
+    # A few previous cycles say little of a new team arriving: widened as the peaks are.
+    low = max(billed, round(point - RANGE_WIDENING * (point - low)))
+    high = round(point + RANGE_WIDENING * (high - point))
+    basis = BASIS_NO_HISTORY if uncertain else BASIS_HISTORY
+    return OverageForecast(billed, point, low, high, uncertain, basis)
+
+
+# --- daily peaks: concurrent agents, IVR ports -----------------------------------------
+
+
+def _reference(window: Sequence[int | None]) -> float | None:
+    """The level of the busy days of `window` (the `REFERENCE_DAYS` up to a day): the mean
+    of its `REFERENCE_TOP` highest (a fortnight's weekdays: a weekday level, whatever
+    weekday the day is); None with under 7 days known."""
+    known = [v for v in window if v is not None]
+    if len(known) < 7:
+        return None
+    top = sorted(known, reverse=True)[:REFERENCE_TOP]
+    return sum(top) / len(top)
+
+
+def forecast_peak(
+    days: Iterable[DayFigures],
+    *,
+    cycle_start: date,
+    cycle_end: date,
+    history: Iterable[PastCycle] = (),
+) -> OverageForecast:
+    """Concurrent agents and IVR ports: the highest daily peak still to come (module
+    docstring). Every earlier day of the customer is an origin: how far the highest excess
+    of the `remaining` days after it rose above the level of the fortnight before it.
+    Those rises, added to today's level, are the distribution of the excess to come."""
+    known = _known(days, cycle_start, cycle_end)
+    billed = max((d.overage for d in known), default=0)
+    if not known:
+        return _final(0, uncertain=True, basis=BASIS_NO_HISTORY)
+    last = known[-1]
+    remaining = (cycle_end - last.usage_date).days
+    if remaining <= 0:
+        return _final(billed)
+    # The window as a list indexed by day (None where no day was computed).
+    first = last.usage_date - timedelta(days=PEAK_WINDOW_DAYS - 1)
+    series: list[int | None] = [None] * PEAK_WINDOW_DAYS
+    for cycle in history:
+        for day in cycle.days:
+            if first <= day.usage_date < cycle_start:
+                series[(day.usage_date - first).days] = day.excess
+    for day in known:
+        if day.usage_date >= first:
+            series[(day.usage_date - first).days] = day.excess
+    end = PEAK_WINDOW_DAYS - 1  # today's index
+    level = _reference(series[end - REFERENCE_DAYS + 1 :])
+    rises: list[float] = []
+    if level is not None:
+        for origin in range(REFERENCE_DAYS - 1, end - remaining + 1):
+            if remaining < 7 and (end - origin) % 7:
+                continue  # under a week to come: only origins whose days ahead match
+            if series[origin] is None:
+                continue
+            then = _reference(series[origin - REFERENCE_DAYS + 1 : origin + 1])
+            ahead = [v for v in series[origin + 1 : origin + remaining + 1] if v is not None]
+            if then is not None and len(ahead) * 2 >= remaining:
+                rises.append(max(ahead) - then)
+    if len(rises) < (MIN_ORIGINS if remaining >= 7 else 3):
+        # Too little known to learn from: the highest excess seen, and as much again as
+        # the days seen have varied at most.
+        seen = [v for v in series if v is not None]
+        top = max(0, max(seen))
+        spread = max(seen) - min(seen)
+        return OverageForecast(
+            billed, max(billed, top), max(billed, top), max(billed, top + spread), True,
+            BASIS_NO_HISTORY,
+        )  # fmt: skip
+    rises.sort()
+    middle = _quantile(rises, 0.5)
+    # Neighbouring origins share most of their days, so the rises vary less than the
+    # peak to come can: the range is widened around the median (calibrated by backtest).
+    low, high = (
+        middle + PEAK_RANGE_WIDENING * (_quantile(rises, q) - middle)
+        for q in (LOW_QUANTILE, HIGH_QUANTILE)
+    )
+    low, point, high = (
+        max(billed, _round_half_up_float(level + rise)) for rise in (low, middle, high)
+    )
+    return OverageForecast(billed, point, low, high, False, BASIS_WEEKDAYS)
+
+
+def _round_half_up_float(value: float) -> int:
+    return math.floor(value + 0.5 + 1e-9)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """The q-quantile of an ascending list, interpolated between neighbours."""
+    position = q * (len(ordered) - 1)
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def _dates(before: date, n: int) -> list[date]:
+    """The `n` dates just before `before`."""
+    return [before - timedelta(days=i) for i in range(1, n + 1)]
+
+
+# --- Today's straight line (kept as a baseline of the backtest, bench/forecast_backtest.py)
 
 
 @dataclass(frozen=True)

@@ -35,4 +35,4 @@ class UsageOverviewFilterForm(forms.Form):
 class AlertSettingsForm(forms.ModelForm):
     class Meta:
         model = OverageAlertSettings
-        fields = ["enabled", "warning_percent", "limit_percent", "on_overage"]
+        fields = ["enabled", "warning_percent", "limit_percent", "on_overage", "on_forecast"]

@@ -67,7 +67,7 @@ class CycleUsage(models.Model):
     the cycle's daily rows (usage.engine.cycle_usage_refresh) in the same transaction:
     what the partner usage view shows, without reading every day of every customer.
     x is days since `cycle_start`, y the day's excess (used - commitment - substituted);
-    the sums are the least-squares trend of usage/forecast.py (`TrendSums`)."""
+    the sums are those of the straight-line trend (`usage.forecast.TrendSums`)."""
 
     # The unique (customer, cycle, type) index serves customer lookups: no separate FK index.
     customer = models.ForeignKey(
@@ -86,9 +86,18 @@ class CycleUsage(models.Model):
     commitment = models.PositiveIntegerField(_("units commitment"))
     overage = models.PositiveIntegerField(_("units overage"))
     last_usage_date = models.DateField(_("last usage date"))
-    # The cycle's billed overage projected from its trend (usage.forecast), kept with the
-    # sums it comes from so the partner view can sort and filter on it in SQL.
+    # The cycle's days of this type, [day index, used, commitment, substituted, overage]
+    # each: what the next cycles' forecasts read as this customer's history.
+    days = models.JSONField(default=list, blank=True)
+    # The cycle's billed overage forecast (usage.forecast.forecast_overage: the median and
+    # the 10th-90th percentile), computed by the engine when it writes a day, so pages
+    # never recompute it and the partner view sorts and filters on it in SQL.
     forecast = models.PositiveIntegerField(_("forecast billed overage"), default=0)
+    forecast_low = models.PositiveIntegerField(_("forecast low"), default=0)
+    forecast_high = models.PositiveIntegerField(_("forecast high"), default=0)
+    # Too little history to learn from (a first cycle, its first weeks): the page says so.
+    forecast_uncertain = models.BooleanField(_("forecast uncertain"), default=False)
+    forecast_basis = models.CharField(max_length=16, blank=True, default="")
 
     objects = CustomerOwnedQuerySet.as_manager()
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     F,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -21,19 +25,16 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import GreaterThanOrEqual
 
 from orgs.models import Organization
 from subscriptions.models import Subscription
-from usage import rules
-from usage.forecast import (
-    DayFigures,
-    Forecast,
-    forecast_billed_overage,
-)
-from usage.models import CycleUsage, DailyUsage
+from usage import evidence, rules
+from usage.models import AgentSession, CycleUsage, DailyUsage, IvrSession
+from usage.services import MAX_SESSION
 
 # The reconciliation table's columns: header (exactly as SPEC §5) and field.
 DAILY_DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -149,6 +150,12 @@ class TypeUsage:
     substituted: int
     overage: int
     usage_unit: str
+    # The stored forecast of the cycle's billed overage (CycleUsage): median and range.
+    forecast: int = 0
+    forecast_low: int = 0
+    forecast_high: int = 0
+    forecast_uncertain: bool = True
+    forecast_basis: str = ""
 
     @property
     def above_commitment(self) -> bool:
@@ -173,6 +180,15 @@ class CurrentUsage:
     @property
     def surge_capacity(self) -> int:
         return self.voice_entitlement_with_surge - self.voice_entitlement
+
+
+FORECAST_FIELDS = (
+    "forecast",
+    "forecast_low",
+    "forecast_high",
+    "forecast_uncertain",
+    "forecast_basis",
+)
 
 
 def current_usage(customer: Organization, today: date) -> CurrentUsage:
@@ -210,14 +226,24 @@ def current_usage(customer: Organization, today: date) -> CurrentUsage:
                 last=Max("usage_date"),
             )
         )
+        forecasts = {
+            row[0]: row[1:]
+            for row in CycleUsage.objects.unscoped()
+            .filter(customer=customer, cycle_start=cycle[0])
+            .values_list("usage_type", *FORECAST_FIELDS)
+        }
         for row in figures:
+            # A day written without its summary (not through the engine): billed so far.
+            overage = row["overage"]
+            forecast = forecasts.get(row["usage_type"], (overage, overage, overage, True, ""))
             by_type[row["usage_type"]] = TypeUsage(
                 usage_type=row["usage_type"],
                 used=row["used"],
                 commitment=row["commitment"],
                 substituted=row["substituted"],
-                overage=row["overage"],
+                overage=overage,
                 usage_unit=row["usage_unit"],
+                **dict(zip(FORECAST_FIELDS, forecast, strict=True)),
             )
             last_day = max(filter(None, (last_day, row["last"])))
         for usage_type, commitment in expected.items():
@@ -304,7 +330,6 @@ class UsageDashboard:
 
     current: CurrentUsage
     days_by_type: dict[str, list[DailyUsage]]
-    forecasts: dict[str, Forecast]
     digital: list[DigitalUsage]
 
     @property
@@ -314,43 +339,71 @@ class UsageDashboard:
         return rules.AGENT_USAGE_TYPES.get(model)
 
 
-def forecasts_of(
-    days_by_type: dict[str, list[DailyUsage]], cycle_start: date, cycle_end: date
-) -> dict[str, Forecast]:
-    return {
-        usage_type: forecast_billed_overage(
-            (
-                DayFigures(
-                    usage_date=row.usage_date,
-                    used=row.units_used,
-                    commitment=row.units_commitment,
-                    substituted=row.units_substituted,
-                    overage=row.units_overage,
-                )
-                for row in rows
-            ),
-            cycle_start=cycle_start,
-            cycle_end=cycle_end,
-        )
-        for usage_type, rows in days_by_type.items()
-    }
-
-
 def usage_dashboard(customer: Organization, today: date) -> UsageDashboard:
-    """The current cycle's figures, its days per usage type (for the charts), the
-    forecast of billed overage per type and digital usage: a constant number of queries."""
+    """The current cycle's figures with their stored forecasts, its days per usage type
+    (for the charts) and digital usage: a constant number of queries."""
     current = current_usage(customer, today)
     days_by_type: dict[str, list[DailyUsage]] = {t: [] for t in current.by_type}
-    forecasts: dict[str, Forecast] = {}
     digital: list[DigitalUsage] = []
     if current.cycle_start is not None:
         for row in daily_detail(customer, start=current.cycle_start, end=current.cycle_end):
             days_by_type.setdefault(row.usage_type, []).append(row)
-        forecasts = forecasts_of(days_by_type, current.cycle_start, current.cycle_end)
         digital = digital_usage_for_cycle(customer, current.cycle_start, current.cycle_end)
-    return UsageDashboard(
-        current=current, days_by_type=days_by_type, forecasts=forecasts, digital=digital
+    return UsageDashboard(current=current, days_by_type=days_by_type, digital=digital)
+
+
+# --- Forecast of the current cycle (for the estimated invoice) -------------------------
+
+
+@dataclass(frozen=True)
+class OverageForecast:
+    """The stored forecast of one usage type's billed overage in a cycle, in units."""
+
+    usage_type: str
+    cycle_start: date
+    cycle_end: date
+    billed_so_far: int
+    forecast: int
+    forecast_low: int
+    forecast_high: int
+    uncertain: bool
+    basis: str  # usage.forecast.BASIS_*: what the forecast rests on
+
+
+def forecast_billed_overage(customer: Organization, today: date) -> dict[str, OverageForecast]:
+    """Forecast billed overage per usage type for `customer`'s billing cycle running on
+    `today`, as the engine stored it with the cycle summary (one query, nothing
+    recomputed): what an estimated invoice at the forecast multiplies by the overage
+    SKUs' prices. Usage types with no computed day in the cycle are absent (nothing
+    billed, nothing forecast)."""
+    return _forecasts(
+        CycleUsage.objects.unscoped().filter(
+            customer=customer, cycle_start__lte=today, cycle_end__gte=today
+        )
     )
+
+
+def cycle_forecasts(customer: Organization, cycle_start: date) -> dict[str, OverageForecast]:
+    """The stored forecast per usage type of `customer`'s cycle starting on `cycle_start`
+    (the daily detail shows it above the cycle's rows)."""
+    return _forecasts(
+        CycleUsage.objects.unscoped().filter(customer=customer, cycle_start=cycle_start)
+    )
+
+
+def _forecasts(summaries: QuerySet[CycleUsage]) -> dict[str, OverageForecast]:
+    rows = summaries.order_by("usage_type").values_list(
+        "usage_type",
+        "cycle_start",
+        "cycle_end",
+        "overage",
+        "forecast",
+        "forecast_low",
+        "forecast_high",
+        "forecast_uncertain",
+        "forecast_basis",
+    )
+    return {row[0]: OverageForecast(*row) for row in rows}
 
 
 # --- Partner usage view -------------------------------------------------------------------
@@ -456,3 +509,217 @@ def alerts_of(customer: Organization, today: date) -> QuerySet:
     return OverageAlert.objects.unscoped().filter(
         customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)
     )
+
+
+# --- Evidence of a daily row ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowEvidence:
+    """A daily row and the witnesses of its count (usage.evidence), computed now from the
+    stored sessions. Exactly one of `named`, `concurrent`, `ivr` is set, by the row's type."""
+
+    row: DailyUsage
+    named: list[evidence.NamedAgentWitness] | None = None
+    concurrent: evidence.ConcurrentEvidence | None = None
+    ivr: evidence.IvrEvidence | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.named is not None:
+            return "named"
+        return "concurrent" if self.concurrent is not None else "ivr"
+
+    @property
+    def witness_count(self) -> int:
+        if self.named is not None:
+            return len(self.named)
+        found = self.concurrent if self.concurrent is not None else self.ivr
+        return len(found.witnesses)
+
+    @property
+    def matches_row(self) -> bool:
+        """False while sessions that arrived after the row was computed wait for the
+        recomputation (the row is marked dirty and recomputed by the next run)."""
+        return self.witness_count == self.row.units_used
+
+
+PREMIUM_TYPES = {rules.PREMIUM_NAMED_AGENT, rules.PREMIUM_CONCURRENT_AGENT}
+NAMED_TYPES = {rules.PREMIUM_NAMED_AGENT, rules.STANDARD_NAMED_AGENT}
+CONCURRENT_TYPES = {rules.PREMIUM_CONCURRENT_AGENT, rules.STANDARD_CONCURRENT_AGENT}
+
+
+def _overlapping(model, start: str, end: str, customer: Organization, since, until) -> QuerySet:
+    """`model` sessions of `customer` overlapping [since, until) with positive length.
+
+    As the engine reads them: a session overlapping it started at most a day before
+    `since` unless flagged multi-day (then at most the longest accepted session), so the
+    (customer, start, end) index bounds the scan from both sides.
+    """
+    day_back = since - timedelta(days=1)
+    started = Q(**{f"{start}__gte": day_back}) | Q(
+        multi_day=True, **{f"{start}__gte": since - MAX_SESSION}
+    )
+    return (
+        model.objects.unscoped()
+        .filter(customer=customer, **{f"{start}__lt": until, f"{end}__gt": since})
+        .filter(started)
+    )
+
+
+class EpochSeconds(Func):
+    """A timestamp column as whole seconds since the epoch: what usage.evidence counts in
+    (as the engine does), and far cheaper to read than tens of thousands of datetimes."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "EXTRACT(EPOCH FROM %(expressions)s)::bigint"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _fetch(rows: QuerySet) -> list[tuple]:
+    """The rows of a values_list() without Django's per-row converters: they only hold
+    ints, booleans and strings here, and a day of IVR sessions is 50,000 rows."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _agent_records(rows: QuerySet) -> list[evidence.AgentSessionRecord]:
+    rows = rows.annotate(login=EpochSeconds("login_at"), logout=EpochSeconds("logout_at"))
+    make = evidence.AgentSessionRecord._make
+    fields = ("session_id", "agent_id", "premium", "login", "logout")
+    return [make(row) for row in _fetch(rows.values_list(*fields))]
+
+
+def _named_witnesses(customer: Organization, row: DailyUsage, premium: bool):
+    """Only each agent's first session and first premium session of the cycle so far
+    decide its witness (usage.evidence.named_agent_witnesses), so only those are read: two
+    rows per agent instead of a month of sessions."""
+    since = rules.day_start(row.cycle_start)
+    until = rules.day_start(row.usage_date + rules.DAY)
+    firsts = _overlapping(AgentSession, "login_at", "logout_at", customer, since, until).annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("agent_id"), F("premium")],
+            order_by=[F("login_at").asc(), F("session_id").asc()],
+        )
+    )
+    sessions = _agent_records(firsts.filter(rank=1))
+    day = row.usage_date
+    return evidence.named_agent_witnesses(sessions, row.cycle_start, day, premium=premium)
+
+
+def _ivr_evidence(customer: Organization, day: date) -> evidence.IvrEvidence:
+    """The peak minute from every session's (start, end) seconds, then the full records of
+    the few sessions overlapping it."""
+    since, until = rules.day_start(day), rules.day_start(day + rules.DAY)
+    sessions = _overlapping(IvrSession, "started_at", "ended_at", customer, since, until)
+    spans = sessions.annotate(started=EpochSeconds("started_at"), ended=EpochSeconds("ended_at"))
+    table = np.array(_fetch(spans.values_list("started", "ended")), dtype=np.int64)
+    table = table.reshape(-1, 2)
+    peak = evidence.ivr_peak_minute(table[:, 0], table[:, 1], day)
+    if peak is None:
+        return evidence.IvrEvidence(peak_minute=None, witnesses=())
+    minute = evidence.moment(peak[0])
+    at_peak = _overlapping(
+        IvrSession, "started_at", "ended_at", customer, minute, minute + rules.MINUTE
+    ).annotate(started=EpochSeconds("started_at"), ended=EpochSeconds("ended_at"))
+    records = [
+        evidence.IvrSessionRecord._make(row)
+        for row in _fetch(at_peak.values_list("session_id", "started", "ended"))
+    ]
+    return evidence.IvrEvidence(
+        peak_minute=minute, witnesses=evidence.ivr_minute_witnesses(records, peak[0])
+    )
+
+
+def row_evidence(customer: Organization, usage_date: date, usage_type: str) -> RowEvidence | None:
+    """The evidence of the customer's stored row of that day and type; None when there is
+    no such row (not computed, or the day's agent model has the other types)."""
+    row = (
+        DailyUsage.objects.unscoped()
+        .filter(customer=customer, usage_date=usage_date, usage_type=usage_type)
+        .first()
+    )
+    if row is None:
+        return None
+    premium = usage_type in PREMIUM_TYPES
+    if usage_type in NAMED_TYPES:
+        return RowEvidence(row=row, named=_named_witnesses(customer, row, premium))
+    if usage_type in CONCURRENT_TYPES:
+        lookback = (rules.COUNTING_PERIODS - 1) * rules.SAMPLING_PERIOD
+        since = rules.day_start(usage_date) - lookback
+        until = rules.day_start(usage_date + rules.DAY)
+        sessions = _agent_records(
+            _overlapping(AgentSession, "login_at", "logout_at", customer, since, until)
+        )
+        return RowEvidence(
+            row=row,
+            concurrent=evidence.concurrent_agent_evidence(sessions, usage_date, premium=premium),
+        )
+    return RowEvidence(row=row, ivr=_ivr_evidence(customer, usage_date))
+
+
+def _iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else ""
+
+
+def evidence_table(found: RowEvidence) -> tuple[list[str], list[list]]:
+    """The witnesses as one table (headers, rows): the page's CSV export. One line per
+    agent (named), per agent and session (concurrent), per session (IVR)."""
+    row = found.row
+    lead = [row.usage_date.isoformat(), row.usage_type]
+    if found.named is not None:
+        headers = [
+            "Usage Date", "Usage Type", "Agent ID", "First Seen", "Premium Since",
+            "Premium Session ID", "Premium Session Login", "Premium Session Logout",
+        ]  # fmt: skip
+        rows = [
+            [
+                *lead,
+                w.agent_id,
+                w.first_seen.isoformat(),
+                w.premium_since.isoformat() if w.premium_since else "",
+                w.premium_session.session_id if w.premium_session else "",
+                _iso(w.premium_session.login_at) if w.premium_session else "",
+                _iso(w.premium_session.logout_at) if w.premium_session else "",
+            ]
+            for w in found.named
+        ]
+        return headers, rows
+    if found.concurrent is not None:
+        headers = [
+            "Usage Date", "Usage Type", "Peak Quarter-Hour", "Agent ID",
+            "Seconds p-3", "Seconds p-2", "Seconds p-1", "Seconds p",
+            "Session ID", "License", "Login", "Logout",
+        ]  # fmt: skip
+        peak = _iso(found.concurrent.peak_period)
+        rows = [
+            [
+                *lead,
+                peak,
+                w.agent_id,
+                *(int(p.logged_in.total_seconds()) for p in w.presence),
+                s.session_id,
+                s.license,
+                _iso(s.login_at),
+                _iso(s.logout_at),
+            ]
+            for w in found.concurrent.witnesses
+            for s in w.sessions
+        ]
+        return headers, rows
+    headers = ["Usage Date", "Usage Type", "Peak Minute", "Session ID", "Started At", "Ended At"]
+    peak = _iso(found.ivr.peak_minute)
+    rows = [
+        [*lead, peak, s.session_id, _iso(s.started_at), _iso(s.ended_at)]
+        for s in found.ivr.witnesses
+    ]
+    return headers, rows

@@ -7,6 +7,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -50,12 +51,23 @@ class DailyDetailTable(tables.Table):
                 words[value] = gettext(value) if value else ""
             return words[value]
 
+        # Each row opens its evidence (the witnesses of Units Used): one reverse() for
+        # the whole table, the day and type filled in per row.
+        template = reverse("usage-evidence", args=[0, "0001-01-01", "usage-type"])
         rows = [
             (
                 "peak" if r.comment == rules.OVERAGE_PEAK else "",
                 r.usage_type,
                 date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
+                template.replace("/0/", f"/{r.customer_id}/", 1)
+                .replace("0001-01-01", r.usage_date.isoformat())
+                .replace("usage-type", slugify(r.usage_type)),
+                gettext("Evidence of %(usage_type)s on %(day)s")
+                % {
+                    "usage_type": word(r.usage_type),
+                    "day": date_format(r.usage_date, "SHORT_DATE_FORMAT"),
+                },
                 r.units_used,
                 r.units_commitment,
                 r.units_substituted,
@@ -72,8 +84,9 @@ class DailyDetailTable(tables.Table):
         return format_html_join(
             "\n",
             '<tr class="{}" data-usage-type="{}"><td class="nowrap">{}</td><td>{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>',
+            '<td class="num"><a href="{}" class="evidence" title="{}">{}</a></td>'
+            '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+            "<td>{}</td><td>{}</td></tr>",
             rows,
         )
 
@@ -119,6 +132,11 @@ class UsageOverviewTable(tables.Table):
     forecast = tables.Column(
         verbose_name=_("Forecast billed overage"), attrs=NUMERIC
     )
+    forecast_low = tables.Column(verbose_name=_("Forecast low"), attrs={"td": {"class": "num"}})
+    forecast_high = tables.Column(verbose_name=_("Forecast high"), attrs={"td": {"class": "num"}})
+    forecast_uncertain = tables.BooleanColumn(
+        verbose_name=_("Forecast uncertain"), visible=False, orderable=False
+    )
     status = tables.Column(verbose_name=_("Status"))
     cycle = tables.Column(verbose_name=_("Billing cycle"), empty_values=(), orderable=False)
     daily = tables.Column(
@@ -142,13 +160,15 @@ class UsageOverviewTable(tables.Table):
         customer_url = reverse("customer-detail", args=[0]).replace("/0/", "/{}/")
         daily_url = reverse("usage-daily", args=[0]).replace("/0/", "/{}/")
         label = gettext("Daily details of %(customer)s")
+        uncertain = gettext("Uncertain: too little history yet")
         daily = gettext("Daily details")
         return format_html_join(
             "\n",
             '<tr class="status-{}"><td><a href="{}">{}</a></td><td>{}</td>'
             '<td class="nowrap">{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="nowrap">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td><td class="nowrap">{}</td><td class="num">{}{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td>'
             '<td><span class="status {}">{}</span></td><td class="nowrap">{}</td>'
             '<td><a href="{}?cycle={}" aria-label="{}">{}</a></td></tr>',
             (
@@ -164,6 +184,11 @@ class UsageOverviewTable(tables.Table):
                     r.overage,
                     r.overage_day.isoformat() if r.overage_day else "—",
                     r.forecast,
+                    format_html(' <small class="muted" title="{}">?</small>', uncertain)
+                    if r.forecast_uncertain
+                    else "",
+                    r.forecast_low,
+                    r.forecast_high,
                     r.status,
                     STATUS_LABELS[r.status],
                     f"{date_format(r.cycle_start, 'SHORT_DATE_FORMAT')} – "

@@ -12,6 +12,11 @@ urlpatterns = [
         name="usage-daily",
     ),
     path(
+        "customers/<int:customer_id>/usage/evidence/<str:usage_date>/<slug:usage_type>/",
+        views.EvidenceView.as_view(),
+        name="usage-evidence",
+    ),
+    path(
         "customers/<int:customer_id>/usage/alerts/",
         views.AlertSettingsView.as_view(),
         name="usage-alerts",

@@ -3,15 +3,18 @@ overage alert settings and alerts, and the partner usage view."""
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
@@ -29,12 +32,24 @@ from usage.models import DailyUsage
 from usage.tables import DailyDetailTable, UsageOverviewTable
 
 FORECAST_METHOD = gettext_lazy(
-    "Forecast: a straight line is fitted through each usage type's daily excess over "
-    "commitment (units used − commitment − substituted) for the days computed so far in "
-    "the cycle and projected to the cycle's last day. Overage is billed at the cycle's "
-    "highest daily overage, so the forecast is the higher of the overage billed so far "
-    "and the highest projected daily overage."
+    "Forecast billed overage: overage is billed at the cycle's busiest day, so the "
+    "forecast is how high that day is likely to be when the cycle closes, never less than "
+    "what is billed so far. Named agents: the agents counted so far, plus as many new "
+    "agents as your previous cycles still added after this day of the cycle. Concurrent "
+    "agents and IVR ports: your busiest days of the last weeks, and how far your daily "
+    "peaks rose above them over as many days as are left (weekdays and weekends alike). "
+    "The range (low to high) holds the billed overage in about 8 cycles out of 10. "
+    "Without enough history (a first cycle, or its first weeks) the forecast assumes the "
+    "cycle goes on as seen so far and is marked uncertain."
 )
+FORECAST_BASIS = {
+    "history": gettext_lazy("Based on the new agents your previous cycles added after this day."),
+    "weekdays": gettext_lazy("Based on your daily peaks of the last weeks, weekday by weekday."),
+    "no_history": gettext_lazy(
+        "Uncertain: too little history yet, so the cycle is assumed to go on as seen so far."
+    ),
+    "final": gettext_lazy("The cycle is complete: this is the billed overage."),
+}
 
 
 def today() -> date:
@@ -157,6 +172,8 @@ class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, Template
             selected_cycle=self.cycle[0].isoformat() if self.cycle else None,
             cycle=self.cycle,
             **self._shared_usage(),
+            forecasts=self._forecasts(),
+            forecast_method=FORECAST_METHOD,
             **kwargs,
         )
 
@@ -181,6 +198,85 @@ class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, Template
                 (subscription_label(s) for s in sharing if primary and s.pk == primary.id), None
             ),
         }
+
+    def _forecasts(self) -> list[dict]:
+        """The cycle's stored forecast per usage type, as the cards show it."""
+        if self.cycle is None:
+            return []
+        stored = selectors.cycle_forecasts(self.customer, self.cycle[0])
+        return [
+            {
+                "usage_type": usage_type,
+                "overage": f.billed_so_far,
+                "forecast": f.forecast,
+                "forecast_low": f.forecast_low,
+                "forecast_high": f.forecast_high,
+                "forecast_uncertain": f.uncertain,
+                "forecast_basis": FORECAST_BASIS.get(f.basis, ""),
+            }
+            for usage_type, f in stored.items()
+        ]
+
+
+# Usage types as they appear in page URLs: "premium-named-agent".
+USAGE_TYPE_BY_SLUG = {slugify(usage_type): usage_type for usage_type in rules.USAGE_TYPES}
+
+
+def evidence_url(customer_id: int, usage_date: date, usage_type: str) -> str:
+    return reverse(
+        "usage-evidence", args=[customer_id, usage_date.isoformat(), slugify(usage_type)]
+    )
+
+
+class EvidenceView(CustomerPageMixin, TemplateView):
+    """The witnesses of one daily row's count: the agents, quarter-hour or minute and the
+    sessions that made it, computed now from the stored sessions; `?format=csv` exports
+    them. A day or type with no row of this customer is not found."""
+
+    template_name = "usage/evidence.html"
+
+    def get(self, request, *args, **kwargs):
+        usage_type = USAGE_TYPE_BY_SLUG.get(kwargs["usage_type"])
+        try:
+            usage_date = date.fromisoformat(kwargs["usage_date"])
+        except ValueError:
+            usage_date = None
+        found = None
+        if usage_type is not None and usage_date is not None:
+            found = selectors.row_evidence(self.customer, usage_date, usage_type)
+        if found is None:
+            raise Http404(_("No usage computed for this day and usage type."))
+        if request.GET.get("format") == "csv":
+            return self._csv(found)
+        if request.GET.get("format") not in (None, "", "html"):
+            context = self.get_context_data(
+                found=found, error=_("Unknown format: use csv, or none for this page.")
+            )
+            return self.render_to_response(context, status=400)
+        return self.render_to_response(self.get_context_data(found=found))
+
+    def _csv(self, found) -> HttpResponse:
+        headers, rows = selectors.evidence_table(found)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = (
+            f"usage-evidence-{self.customer.pk}-{found.row.usage_date.isoformat()}-"
+            f"{slugify(found.row.usage_type)}.csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        writer = csv.writer(response)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return response
+
+    def get_context_data(self, **kwargs):
+        found = kwargs["found"]
+        daily = reverse("usage-daily", args=[self.customer.pk])
+        return super().get_context_data(
+            row=found.row,
+            daily_url=f"{daily}?subscription={found.row.subscription_id}"
+            f"&cycle={found.row.cycle_start.isoformat()}",
+            **kwargs,
+        )
 
 
 class AlertSettingsView(CustomerPageMixin, FormView):

@@ -23,3 +23,18 @@ def test_seed_demo_gives_two_months_of_usage_with_overage(db):
     alerts = OverageAlert.objects.unscoped()
     keys = list(alerts.values_list("customer", "cycle_start", "usage_type", "threshold"))
     assert alerts.filter(threshold="overage").exists() and len(keys) == len(set(keys))
+    # Hooli's standard named agents sit flat just above the commitment (28 of 25 when the
+    # issue was filed): the forecast stays near what is billed, never the straight line's
+    # 62; the range holds the point.
+    from orgs.models import Organization
+    from usage.models import CycleUsage
+
+    hooli = Organization.objects.get(name="Hooli")
+    current = (
+        CycleUsage.objects.unscoped()
+        .filter(customer=hooli, usage_type="Standard Named Agent")
+        .latest("cycle_start")
+    )
+    assert current.overage <= current.forecast <= current.overage + current.used // 4
+    assert current.forecast_low <= current.forecast <= current.forecast_high
+    assert current.forecast_basis == "history"

@@ -1,5 +1,5 @@
 """Usage selectors the pages share: the dashboard, the partner overview's aggregate (its
-trend sums held equal to the pure forecast), and digital usage."""
+stored forecast held equal to the pure forecast), and digital usage."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.factories import (
     cycle_usage_from_daily_rows,
 )
 from usage import selectors
-from usage.forecast import DayFigures, forecast_billed_overage
+from usage.forecast import DayFigures, PastCycle, forecast_overage
 
 TODAY = date(2024, 6, 20)
 STANDARD, PREMIUM, IVR = "Standard Named Agent", "Premium Named Agent", "IVR Port"
@@ -53,8 +53,8 @@ def test_overview_forecast_equals_the_pure_forecast(world):
             )
             days.append(DayFigures(day, used, 10, substituted, row.units_overage))
             day += timedelta(days=1)
-        # A row of the previous cycle is not part of the current one.
-        DailyUsageFactory(
+        # A row of the previous cycle is not part of the current one, but its history.
+        previous = DailyUsageFactory(
             customer=customer,
             subscription=subscription,
             usage_date=cycle_start - timedelta(days=1),
@@ -63,8 +63,15 @@ def test_overview_forecast_equals_the_pure_forecast(world):
             units_used=99,
             units_commitment=10,
         )
-        expected[customer.pk] = forecast_billed_overage(
-            days, cycle_start=cycle_start, cycle_end=cycle_end
+        history = [
+            PastCycle(
+                previous.cycle_start,
+                cycle_start - timedelta(days=1),
+                [DayFigures(previous.usage_date, 99, 10, 0, previous.units_overage)],
+            )
+        ]
+        expected[customer.pk] = forecast_overage(
+            STANDARD, days, cycle_start=cycle_start, cycle_end=cycle_end, history=history
         )
     cycle_usage_from_daily_rows()
     customers = Organization.objects.filter(pk__in=expected)
@@ -72,8 +79,14 @@ def test_overview_forecast_equals_the_pure_forecast(world):
     standard = {r.customer_id: r for r in rows if r.usage_type == STANDARD}
     assert set(standard) == set(expected)
     for customer_id, forecast in expected.items():
-        assert standard[customer_id].overage == forecast.billed_so_far
-        assert standard[customer_id].forecast == forecast.billed_forecast
+        row = standard[customer_id]
+        assert row.overage == forecast.billed_so_far
+        assert (row.forecast, row.forecast_low, row.forecast_high) == (
+            forecast.point,
+            forecast.low,
+            forecast.high,
+        )
+        assert row.forecast_uncertain == forecast.uncertain
     # Only computed usage types are listed (the nightly run computes every type).
     assert {r.usage_type for r in rows} == {STANDARD}
 
@@ -144,8 +157,10 @@ def test_dashboard_days_and_forecasts(world):
     assert dashboard.current.cycle_start == date(2024, 6, 9)
     assert dashboard.agent_types == (PREMIUM, STANDARD)
     assert [d.units_used for d in dashboard.days_by_type[IVR]] == [30, 31, 32]
-    # +1 a day from 0 excess at x = 0 → 29 on the cycle's last day.
-    assert dashboard.forecasts[IVR].billed_forecast == 29
+    # Rows written without the engine have no summary: the forecast is what is billed.
+    ivr = dashboard.current.by_type[IVR]
+    assert (ivr.forecast, ivr.forecast_low, ivr.forecast_high) == (2, 2, 2)
+    assert ivr.forecast_uncertain
     assert dashboard.digital == []
 
 

@@ -5,6 +5,18 @@
 The pure rules are re-exported here; import the models and services from their modules
 (this package is imported before the app registry is ready)."""
 
-from usage.alerts.rules import ANY_OVERAGE, percent_threshold, thresholds_crossed
+from usage.alerts.rules import (
+    ANY_OVERAGE,
+    FORECAST_ABOVE,
+    forecast_crossed,
+    percent_threshold,
+    thresholds_crossed,
+)
 
-__all__ = ["ANY_OVERAGE", "percent_threshold", "thresholds_crossed"]
+__all__ = [
+    "ANY_OVERAGE",
+    "FORECAST_ABOVE",
+    "forecast_crossed",
+    "percent_threshold",
+    "thresholds_crossed",
+]

@@ -39,6 +39,14 @@ class OverageAlertSettings(models.Model):
         help_text=_("Leave empty for no alert at this threshold."),
     )
     on_overage = models.BooleanField(_("alert on any overage"), default=True)
+    on_forecast = models.BooleanField(
+        _("alert when the forecast exceeds the commitment"),
+        default=True,
+        help_text=_(
+            "Before any overage is billed: when even the low end of the forecast is above "
+            "the commitment, so licences can be bought or agents released in time."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = CustomerOwnedQuerySet.as_manager()
@@ -62,12 +70,16 @@ class OverageAlert(models.Model):
     cycle_start = models.DateField(_("billing cycle start"))
     cycle_end = models.DateField(_("billing cycle end"))
     usage_type = models.CharField(_("usage type"), max_length=32)
-    # A percentage of the commitment ("90") or "overage".
+    # A percentage of the commitment ("90"), "overage" or "forecast".
     threshold = models.CharField(_("threshold"), max_length=16)
     usage_date = models.DateField(_("usage date"))
     units_used = models.PositiveIntegerField(_("units used"))
     units_commitment = models.PositiveIntegerField(_("units commitment"))
     units_overage = models.PositiveIntegerField(_("units overage"))
+    # The cycle's forecast billed overage when a "forecast" alert was raised.
+    forecast = models.PositiveIntegerField(_("forecast billed overage"), null=True, blank=True)
+    forecast_low = models.PositiveIntegerField(_("forecast low"), null=True, blank=True)
+    forecast_high = models.PositiveIntegerField(_("forecast high"), null=True, blank=True)
     recipients = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -90,7 +102,13 @@ class OverageAlert(models.Model):
         return self.threshold == alerts.ANY_OVERAGE
 
     @property
+    def is_forecast(self) -> bool:
+        return self.threshold == alerts.FORECAST_ABOVE
+
+    @property
     def threshold_label(self) -> str:
         if self.is_overage:
             return str(_("Any overage"))
+        if self.is_forecast:
+            return str(_("Forecast to exceed commitment"))
         return str(_("%(percent)s %% of commitment") % {"percent": self.threshold})

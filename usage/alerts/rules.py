@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 ANY_OVERAGE = "overage"
+# The forecast's low end (its 10th percentile) is above the commitment: overage is coming.
+FORECAST_ABOVE = "forecast"
 
 
 def percent_threshold(percent: int) -> str:
@@ -30,3 +32,10 @@ def thresholds_crossed(
     if on_overage and overage > 0:
         crossed.append(ANY_OVERAGE)
     return crossed
+
+
+def forecast_crossed(*, forecast_low: int, days_left: int, on_forecast: bool) -> bool:
+    """Whether a cycle's forecast calls for the "forecast to exceed commitment" alert: the
+    forecast's low end (`forecast_low`, in units of billed overage) is above the
+    commitment, while days are left to act on it (release agents, buy licences)."""
+    return on_forecast and days_left > 0 and forecast_low > 0

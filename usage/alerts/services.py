@@ -20,10 +20,10 @@ from orgs.roles import Role
 from usage import rules
 from usage.alerts import rules as alerts
 from usage.alerts.models import OverageAlert, OverageAlertSettings
-from usage.models import DailyUsage
+from usage.models import CycleUsage, DailyUsage
 from usage.selectors import billable_subscriptions, subscription_terms
 
-SETTINGS_FIELDS = ["enabled", "warning_percent", "limit_percent", "on_overage"]
+SETTINGS_FIELDS = ["enabled", "warning_percent", "limit_percent", "on_overage", "on_forecast"]
 
 
 def alert_settings_of(customer: Organization) -> OverageAlertSettings:
@@ -107,13 +107,58 @@ def alerts_evaluate(*, customer_id: int, day: date) -> list[OverageAlert]:
             )
             if alert is not None:
                 raised.append(alert)
+    raised += _forecast_alerts(customer, rows, day, on_forecast=settings.on_forecast)
     if raised:
         _email(customer, raised)
     return raised
 
 
+def _forecast_alerts(
+    customer: Organization, rows: list[DailyUsage], day: date, *, on_forecast: bool
+) -> list[OverageAlert]:
+    """ "Forecast to exceed commitment": from the forecast the engine stored with each
+    cycle summary when it wrote `day`. A summary computed past `day` (a backfill, a
+    late event) holds a later forecast, which says nothing of what was known on `day`:
+    no alert from it."""
+    if not on_forecast:
+        return []
+    by_type = {row.usage_type: row for row in rows}
+    summaries = CycleUsage.objects.unscoped().filter(
+        customer=customer,
+        cycle_start__in={row.cycle_start for row in rows},
+        usage_type__in=by_type,
+        last_usage_date=day,
+    )
+    raised = []
+    for summary in summaries:
+        row = by_type[summary.usage_type]
+        if summary.cycle_start != row.cycle_start:
+            continue
+        if not alerts.forecast_crossed(
+            forecast_low=summary.forecast_low,
+            days_left=(summary.cycle_end - day).days,
+            on_forecast=on_forecast,
+        ):
+            continue
+        alert = _raise_once(
+            customer=customer,
+            row=row,
+            threshold=alerts.FORECAST_ABOVE,
+            cycle_end=summary.cycle_end,
+            forecast=(summary.forecast, summary.forecast_low, summary.forecast_high),
+        )
+        if alert is not None:
+            raised.append(alert)
+    return raised
+
+
 def _raise_once(
-    *, customer: Organization, row: DailyUsage, threshold: str, cycle_end: date
+    *,
+    customer: Organization,
+    row: DailyUsage,
+    threshold: str,
+    cycle_end: date,
+    forecast: tuple[int, int, int] | None = None,
 ) -> OverageAlert | None:
     lookup = {
         "customer": customer,
@@ -132,6 +177,11 @@ def _raise_once(
                 units_used=row.units_used,
                 units_commitment=row.units_commitment,
                 units_overage=row.units_overage,
+                **(
+                    dict(zip(("forecast", "forecast_low", "forecast_high"), forecast, strict=True))
+                    if forecast
+                    else {}
+                ),
             )
     except IntegrityError:
         return None  # a run at the same time raised it first
@@ -152,6 +202,10 @@ def _email(customer: Organization, raised: list[OverageAlert]) -> None:
                 "usage_type": alert.usage_type,
                 "threshold": alert.threshold,
                 "is_overage": alert.is_overage,
+                "is_forecast": alert.is_forecast,
+                "forecast": alert.forecast,
+                "forecast_low": alert.forecast_low,
+                "forecast_high": alert.forecast_high,
                 "usage_date": alert.usage_date.isoformat(),
                 "units_used": alert.units_used,
                 "units_commitment": alert.units_commitment,
@@ -159,6 +213,7 @@ def _email(customer: Organization, raised: list[OverageAlert]) -> None:
             }
             for alert in raised
         ],
+        "any_forecast": any(alert.is_forecast for alert in raised),
         "daily_detail_url": absolute_url(reverse("usage-daily", args=[customer.pk])),
         "settings_url": absolute_url(reverse("usage-alerts", args=[customer.pk])),
     }

@@ -6,6 +6,7 @@ from usage.api.views import (
     AgentSessionViewSet,
     DigitalUsageViewSet,
     IvrSessionViewSet,
+    UsageEvidenceViewSet,
     UsageViewSet,
 )
 
@@ -34,5 +35,10 @@ urlpatterns = [
         "customers/<int:customer_id>/usage/current/",
         UsageViewSet.as_view({"get": "current"}),
         name="api-usage-current",
+    ),
+    path(
+        "customers/<int:customer_id>/usage/evidence/",
+        UsageEvidenceViewSet.as_view({"get": "evidence"}),
+        name="api-usage-evidence",
     ),
 ]

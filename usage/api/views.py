@@ -3,6 +3,7 @@ partners and customers read daily usage back (the same rows as the daily-detail 
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from datetime import date
 
@@ -11,12 +12,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from orgs.api.base import CustomerScopedViewSet
 from subscriptions.models import Subscription
-from usage import selectors, services
+from usage import rules, selectors, services
 from usage.api import serializers
 from usage.api.renderers import DailyDetailCsvRenderer
 
@@ -199,3 +200,143 @@ class UsageViewSet(CustomerScopedViewSet):
             "digital": digital,
         }
         return Response(serializers.CurrentUsageSerializer(body).data)
+
+
+def _iso(seconds: int) -> str:
+    """Seconds since the epoch as DRF writes a UTC datetime (2024-06-10T08:00:00Z)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def _iso_moment(moment) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _agent_session(session) -> dict:
+    return {
+        "id": session.session_id,
+        "license": session.license,
+        "login_at": _iso(session.login),
+        "logout_at": _iso(session.logout),
+    }
+
+
+def evidence_body(found: selectors.RowEvidence) -> dict:
+    """The response, as RowEvidenceSerializer describes it, built directly: a concurrent
+    row of a large customer has a thousand agents with four periods each, and DRF's
+    field-by-field serialisation of that cost more than finding the witnesses."""
+    row = found.row
+    body = {
+        "usage_date": row.usage_date.isoformat(),
+        "usage_type": row.usage_type,
+        "usage_unit": row.usage_unit,
+        "cycle_start": row.cycle_start.isoformat(),
+        "units_used": row.units_used,
+        "witnesses": found.witness_count,
+        "matches_row": found.matches_row,
+        "named_agents": None,
+        "concurrent": None,
+        "ivr": None,
+    }
+    if found.named is not None:
+        body["named_agents"] = [
+            {
+                "agent_id": w.agent_id,
+                "first_seen": w.first_seen.isoformat(),
+                "premium": w.premium,
+                "premium_since": w.premium_since.isoformat() if w.premium_since else None,
+                "premium_session": _agent_session(w.premium_session) if w.premium_session else None,
+            }
+            for w in found.named
+        ]
+    elif found.concurrent is not None:
+        periods: dict = {}  # every witness shares the same four periods
+
+        def period(p) -> dict:
+            key = (p.period_start, p.logged_in)
+            if key not in periods:
+                periods[key] = {
+                    "start": _iso_moment(p.period_start),
+                    "end": _iso_moment(p.period_end),
+                    "logged_in_seconds": int(p.logged_in.total_seconds()),
+                    "present": p.present,
+                }
+            return periods[key]
+
+        body["concurrent"] = {
+            "peak_period_start": _iso_moment(found.concurrent.peak_period),
+            "agents": [
+                {
+                    "agent_id": w.agent_id,
+                    "premium": w.premium,
+                    "periods": [period(p) for p in w.presence],
+                    "sessions": [_agent_session(s) for s in w.sessions],
+                }
+                for w in found.concurrent.witnesses
+            ],
+        }
+    else:
+        body["ivr"] = {
+            "peak_minute_start": _iso_moment(found.ivr.peak_minute),
+            "sessions": [
+                {"id": s.session_id, "started_at": _iso(s.started), "ended_at": _iso(s.ended)}
+                for s in found.ivr.witnesses
+            ],
+        }
+    return body
+
+
+class UsageEvidenceViewSet(CustomerScopedViewSet):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, required=True),
+            OpenApiParameter(
+                "usage_type",
+                OpenApiTypes.STR,
+                required=True,
+                enum=list(rules.USAGE_TYPES),
+                description="As in the daily usage, e.g. `Standard Named Agent`.",
+            ),
+        ],
+        responses={
+            200: serializers.RowEvidenceSerializer,
+            400: ERROR,
+            404: OpenApiResponse(
+                description="No such customer for you, or no daily row of that date and type."
+            ),
+        },
+        summary="Evidence of a daily usage row",
+        description="The witnesses of the row's Units Used, computed now from the stored "
+        "sessions. Named agents: every agent counted on that day of the cycle, the first "
+        "day it was seen and the session that made it premium. Concurrent agents: the "
+        "quarter-hour that set the day's peak of that type, and per agent counted there its "
+        "presence in the four quarter-hours and its sessions in them. IVR ports: the minute "
+        "that set the day's peak and the sessions overlapping it. Times in UTC.",
+    )
+    def evidence(self, request, customer_id=None):
+        errors: dict[str, list[str]] = {}
+        usage_date = None
+        raw_date = request.query_params.get("date", "")
+        if not raw_date:
+            errors["date"] = ["Required, as YYYY-MM-DD."]
+        else:
+            try:
+                usage_date = date.fromisoformat(raw_date)
+            except ValueError:
+                errors["date"] = ["Not a date; use YYYY-MM-DD."]
+        usage_type = request.query_params.get("usage_type", "")
+        if not usage_type:
+            errors["usage_type"] = [f"Required: one of {', '.join(rules.USAGE_TYPES)}."]
+        elif usage_type not in rules.USAGE_TYPES:
+            errors["usage_type"] = [
+                f"Unknown usage type {usage_type!r}: one of {', '.join(rules.USAGE_TYPES)}."
+            ]
+        if errors:
+            raise ValidationError(errors)
+        found = selectors.row_evidence(self.customer, usage_date, usage_type)
+        if found is None:
+            raise NotFound(
+                f"No daily usage row of this customer for {usage_date.isoformat()} and "
+                f"{usage_type} (not computed yet, or the customer's agent model has the "
+                "other usage types)."
+            )
+        return Response(evidence_body(found))

@@ -36,7 +36,6 @@ from usage import locks
 from usage.engine.cycles import (
     CYCLE_USAGE_COLUMNS,
     DaysSince,
-    _cycle_forecast,
     cycle_usage_figures,
     cycle_usage_refresh,
 )
@@ -52,7 +51,6 @@ __all__ = [
     "LOOKBACK",
     "ComputeResult",
     "DaysSince",
-    "_cycle_forecast",
     "compute_day",
     "compute_days",
     "customers_billable_between",

@@ -1,5 +1,6 @@
 """The cycle summaries (`CycleUsage`): rebuilt from the daily rows of the cycles a
-computation touched, with their trend sums and billed-overage forecast."""
+computation touched, with their trend sums, days and billed-overage forecast
+(`usage.cycle_forecast`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from django.db import transaction
 from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Max, Sum
 
 from subscriptions.models import Subscription
-from usage import rules
+from usage import cycle_forecast, rules
 from usage.engine.load import _bulk_insert
-from usage.forecast import TrendSums, billed_forecast_from_sums
 from usage.models import (
     CycleUsage,
     DailyUsage,
@@ -115,23 +115,13 @@ def cycle_usage_refresh(
         missing = {(row[0], row[1]) for row in figures} - set(ends)
         if missing:
             ends.update(_cycle_ends(missing))
-        rows = [
-            (*row, ends[(row[0], row[1])], _cycle_forecast(row, ends[(row[0], row[1])]))
-            for row in figures
-        ]
-        _bulk_insert(CycleUsage, [*CYCLE_USAGE_COLUMNS, "cycle_end", "forecast"], rows)
-
-
-def _cycle_forecast(row: tuple, cycle_end: date) -> int:
-    """The billed-overage forecast of one summary row (CYCLE_USAGE_COLUMNS order)."""
-    _customer, cycle_start, _type, n, sum_x, sum_y, sum_xy, sum_xx, last_x, *_rest = row
-    overage = row[CYCLE_USAGE_COLUMNS.index("overage")]
-    return billed_forecast_from_sums(
-        TrendSums(n, sum_x, sum_y, sum_xy, sum_xx),
-        billed_so_far=overage,
-        last_x=last_x,
-        cycle_last_x=(cycle_end - cycle_start).days,
-    )
+        forecasts = cycle_forecast.forecast_columns(ids, starts, ends)
+        rows = [(*row, ends[(row[0], row[1])], *forecasts[row[:3]]) for row in figures]
+        _bulk_insert(
+            CycleUsage,
+            [*CYCLE_USAGE_COLUMNS, "cycle_end", *cycle_forecast.FORECAST_COLUMNS],
+            rows,
+        )
 
 
 def _cycle_ends(cycles: set[tuple[int, date]]) -> dict[tuple[int, date], date]:

@@ -3,6 +3,7 @@ terms (`_plan`), and their sessions, straight into numpy arrays."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -226,7 +227,8 @@ def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(row)
+                # JSON columns (a summary's days) go as JSON text.
+                copy.write_row([json.dumps(v) if isinstance(v, list | dict) else v for v in row])
         return
     objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
     model.objects.unscoped().bulk_create(objects, batch_size=500)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from usage import rules, selectors
 from usage.charts import ChartDay, usage_chart
-from usage.views import FORECAST_METHOD
+from usage.views import FORECAST_BASIS, FORECAST_METHOD, evidence_url
 
 register = template.Library()
 
@@ -20,7 +20,6 @@ def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict 
     figures = current.by_type.get(usage_type)
     if figures is None:
         return None
-    forecast = dashboard.forecasts.get(usage_type)
     days = dashboard.days_by_type.get(usage_type, [])
     return {
         "usage_type": usage_type,
@@ -30,7 +29,22 @@ def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict 
         "overage": figures.overage,
         "difference": abs(figures.used - figures.commitment),
         "above": figures.used > figures.commitment,
-        "forecast": forecast.billed_forecast if forecast else figures.overage,
+        "forecast": figures.forecast,
+        "forecast_low": figures.forecast_low,
+        "forecast_high": figures.forecast_high,
+        "forecast_uncertain": figures.forecast_uncertain,
+        "forecast_basis": FORECAST_BASIS.get(figures.forecast_basis, ""),
+        # The first day that reached the cycle's figure: its evidence explains it.
+        "evidence_url": next(
+            (
+                evidence_url(d.customer_id, d.usage_date, usage_type)
+                for d in days
+                if d.units_used == figures.used
+            ),
+            None,
+        )
+        if figures.used
+        else None,
         "chart": usage_chart(
             (ChartDay(d.usage_date, d.units_used, d.units_commitment) for d in days),
             start=current.cycle_start,
