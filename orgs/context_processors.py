@@ -18,8 +18,11 @@ def navigation(request) -> dict:
         items.append((_("Customers"), reverse("customer-list")))
         items.append((_("Orders"), reverse("order-list")))
         items.append((_("Usage"), reverse("usage-overview")))
+        items.append((_("Invoices"), reverse("billing:invoice-list")))
     else:
         items.append((_("Home"), reverse("customer-detail", args=[org_id])))
+        if person.organization.kind == "customer":
+            items.append((_("Invoices"), reverse("billing:customer-invoices", args=[org_id])))
     if person.role in roles.PARTNER_ROLES:
         items.append((_("Trials"), reverse("trial-list")))
         if person.organization.is_distributor:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "usage",
     "trials",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    # Billing (SPEC §6): close yesterday's ended cycles after the nightly usage; the
+    # chunks compute any day still missing or dirty before they bill it.
+    "billing-issue-invoices": {
+        "task": "billing.tasks.issue_invoices",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 # Customers per nightly usage task; a worker holds this many advisory locks at once.
 USAGE_CHUNK_SIZE = env.int("USAGE_CHUNK_SIZE", default=250)
@@ -216,6 +224,11 @@ FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 
 # How long usage and invoices stay visible (SPEC §5: 24 months by default).
 RECORD_RETENTION_MONTHS = env.int("RECORD_RETENTION_MONTHS", default=24)
+
+# Billing (SPEC §6): the catalogue's currency, payment terms, customers per issuing task.
+CATALOGUE_CURRENCY = env("CATALOGUE_CURRENCY", default="USD")
+INVOICE_PAYMENT_DAYS = env.int("INVOICE_PAYMENT_DAYS", default=30)
+BILLING_CHUNK_SIZE = env.int("BILLING_CHUNK_SIZE", default=250)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("subscriptions.api.urls")),
     path("", include("usage.api.urls")),
     path("", include("trials.api.urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
     path("", include("usage.urls")),
     path("", include("trials.urls")),
+    path("", include("billing.urls")),
 ]

@@ -110,6 +110,8 @@ class Order(models.Model):
     # Whoever the provisioning contact handed the wizard to (a colleague or the customer).
     delegated_to_email = models.EmailField(_("delegated to"), blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING)
+    # ISO 4217; every price of the order (and so every invoice of its subscription) is in it.
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
     customer = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -157,10 +159,16 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
+    # Fixed when the order is placed (SPEC §6): the catalogue's price then, unless the
+    # order gave one. Invoices bill at this price, whatever the catalogue says later.
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["order", "sku"], name="one_line_per_sku")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sku"], name="one_line_per_sku"),
+            models.CheckConstraint(name="unit_price_not_negative", condition=Q(unit_price__gte=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity}"

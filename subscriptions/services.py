@@ -7,6 +7,7 @@ both call it. The rules it applies live in `subscriptions.rules`.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -21,7 +22,7 @@ from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
-from subscriptions import links, rules
+from subscriptions import links, money, rules
 from subscriptions.models import Offer, Order, OrderLine, Sku, Subscription
 
 ORDER_FIELDS = [
@@ -92,14 +93,27 @@ def order_place(
     offer_code: str,
     requested_start_date: date,
     provisioning_contact_email: str,
-    lines: list[tuple[str, int]],
+    lines: list[tuple],
+    currency: str | None = None,
     send_setup_email: bool = True,
 ) -> Order:
     """Record a partner's order; the overage SKU of every committed SKU is added at
     quantity 0. The Set up now email goes at once when the RSD is today or past, unless
-    the caller provisions the order itself straight away (`send_setup_email=False`)."""
+    the caller provisions the order itself straight away (`send_setup_email=False`).
+
+    A line is `(sku, quantity)` or `(sku, quantity, unit_price)`, optionally with a
+    fourth item, the unit price of its overage SKU. Prices are fixed now (SPEC §6): the
+    catalogue's unless given. An order in another currency than the catalogue's must
+    give every price, since the catalogue's would be in the wrong currency."""
     _require_order_writer(actor, partner)
     errors: dict[str, str] = {}
+    default_currency = money.catalogue_currency()
+    currency = default_currency if currency in (None, "") else currency
+    problem = money.currency_problem(currency)
+    if problem:
+        errors["currency"] = problem
+    # An unknown currency is reported once, not again on every line without a price.
+    in_catalogue_currency = problem is not None or currency == default_currency
     if not partner.is_partner:
         raise ValidationError({"partner": _("Only partners place orders.")})
     web_order_id = (web_order_id or "").strip()
@@ -121,12 +135,34 @@ def order_place(
 
     skus = {sku.code: sku for sku in Sku.objects.select_related("offer", "overage_sku")}
     chosen: list[tuple[Sku, int]] = []
+    prices: dict[str, Decimal] = {}
     seen: set[str] = set()
     if not lines:
         errors["lines"] = _("An order needs at least one line.")
-    for index, (code, quantity) in enumerate(lines or []):
+    for index, (code, quantity, *given) in enumerate(lines or []):
         code = (code or "").strip().upper()
         sku = skus.get(code)
+        for position, field in enumerate(("unit_price", "overage_unit_price")):
+            value = given[position] if len(given) > position else None
+            if value is None or value == "":
+                if not in_catalogue_currency and (
+                    field == "unit_price" or (sku is not None and hasattr(sku, "overage_sku"))
+                ):
+                    errors[f"lines[{index}].{field}"] = _(
+                        "Required: the catalogue's prices are in %(currency)s."
+                    ) % {"currency": default_currency}
+                continue
+            price, problem = money.parse_price(value)
+            if problem:
+                errors[f"lines[{index}].{field}"] = problem
+            elif sku is not None:
+                target = sku if field == "unit_price" else getattr(sku, "overage_sku", None)
+                if target is None:
+                    errors[f"lines[{index}].{field}"] = _("%(code)s has no overage SKU.") % {
+                        "code": code
+                    }
+                else:
+                    prices[target.code] = price
         if sku is None:
             errors[f"lines[{index}].sku"] = _("Unknown SKU %(code)s.") % {"code": code}
         elif sku.is_overage:
@@ -165,6 +201,7 @@ def order_place(
                 offer=offer,
                 requested_start_date=requested_start_date,
                 provisioning_contact_email=provisioning_contact_email,
+                currency=currency,
                 created_by=actor,
             )
     except IntegrityError:
@@ -172,10 +209,18 @@ def order_place(
         raise ValidationError(
             {"web_order_id": _("An order with this web order id already exists.")}
         ) from None
-    order_lines = [OrderLine(order=order, sku=sku, quantity=quantity) for sku, quantity in chosen]
+    def price_of(sku: Sku) -> Decimal:
+        return prices.get(sku.code, sku.unit_price)
+
+    order_lines = [
+        OrderLine(order=order, sku=sku, quantity=quantity, unit_price=price_of(sku))
+        for sku, quantity in chosen
+    ]
     # Overage is billed in arrears: its line is there for pricing, at quantity 0.
     order_lines += [
-        OrderLine(order=order, sku=sku.overage_sku, quantity=0)
+        OrderLine(
+            order=order, sku=sku.overage_sku, quantity=0, unit_price=price_of(sku.overage_sku)
+        )
         for sku, _quantity in chosen
         if hasattr(sku, "overage_sku")
     ]
@@ -187,7 +232,10 @@ def order_place(
         obj=order,
         after={
             **snapshot(order, ORDER_FIELDS),
-            "lines": [f"{line.sku.code} × {line.quantity}" for line in order_lines],
+            "currency": currency,
+            "lines": [
+                f"{line.sku.code} × {line.quantity} @ {line.unit_price}" for line in order_lines
+            ],
         },
     )
     if send_setup_email and rules.setup_email_due(requested_start_date, _today()):

@@ -25,6 +25,7 @@ from tests.factories import (
     PersonFactory,
     SubscriptionFactory,
     TrialFactory,
+    issued_invoice,
 )
 from trials.models import ConversionRequest, Trial
 
@@ -61,9 +62,18 @@ class Tenant:
     people: dict[str, Person]
     order: Order | None = None
     trial: Trial | None = None
+    _invoice: object | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
+
+    @property
+    def invoice(self):
+        """An issued invoice of the customer, made on first use (issued invoices protect
+        their subscription, which some tests delete)."""
+        if self._invoice is None:
+            self._invoice = issued_invoice(self.customer.subscriptions.order_by("pk").first())
+        return self._invoice
 
 
 @dataclass
@@ -113,7 +123,13 @@ def make_tenant(label: str) -> Tenant:
         trial=trial, distributor=partner, offer_code="A-WX", status="processed"
     )
     order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
-    return Tenant(partner=partner, customer=customer, people=people, order=order, trial=trial)
+    return Tenant(
+        partner=partner,
+        customer=customer,
+        people=people,
+        order=order,
+        trial=trial,
+    )
 
 
 @pytest.fixture

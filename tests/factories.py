@@ -87,8 +87,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
         """`lines=[("A-FLEX-WCC-S-N", 10), ...]`: SKU codes of the seeded catalogue."""
         if create and lines:
             for code, quantity in lines:
+                sku = Sku.objects.get(code=code)
                 OrderLine.objects.create(
-                    order=self, sku=Sku.objects.get(code=code), quantity=quantity
+                    order=self, sku=sku, quantity=quantity, unit_price=sku.unit_price
                 )
 
 
@@ -163,3 +164,40 @@ class DailyUsageFactory(factory.django.DjangoModelFactory):
         lambda row: "Ports" if row.usage_type == "IVR Port" else "Licenses"
     )
     comment = ""
+
+
+def issued_invoice(subscription, *, lines=(("A-FLEX-WCC-S-N-O", 3),), cycle=None):
+    """An invoice issued through the billing service's writer (numbered and chained like
+    any other) for one cycle of `subscription`, with overage lines `(sku, quantity)`."""
+    from billing import rules, services, vat
+    from subscriptions.models import Sku
+
+    start = cycle[0] if cycle else subscription.start_date
+    end = cycle[1] if cycle else start + dt.timedelta(days=29)
+    customer = subscription.customer
+    drafts = [
+        services._Draft(
+            cycle=services.Cycle(customer.pk, start, end, subscription.pk),
+            partner_id=customer.managing_partner.pk,
+            currency="USD",
+            lines=[
+                rules.line(
+                    kind=rules.OVERAGE,
+                    sku=code,
+                    price=rules.Price(
+                        Sku.objects.get(code=code).name, Sku.objects.get(code=code).unit_price
+                    ),
+                    quantity=quantity,
+                    period=(start, end),
+                    currency="USD",
+                )
+                for code, quantity in lines
+            ],
+            tax=vat.TaxRate(vat.ZERO),
+            bill_to={
+                "customer_name": customer.name,
+                "partner_name": customer.managing_partner.name,
+            },
+        )
+    ]
+    return services._write(drafts, timezone.now())[0]

@@ -48,6 +48,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "trial_id": lambda t: t.trial.pk,
     "conversion_id": lambda t: t.trial.conversion_requests.first().pk,
     "order_id": lambda t: t.order.pk,
+    "invoice_id": lambda t: t.invoice.pk,
     "usage_date": _daily_row_day,
     "usage_type": lambda t: "ivr-port",
 }

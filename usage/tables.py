@@ -7,6 +7,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -54,9 +55,20 @@ class DailyDetailTable(tables.Table):
         # Each row opens its evidence (the witnesses of Units Used): one reverse() for
         # the whole table, the day and type filled in per row.
         template = reverse("usage-evidence", args=[0, "0001-01-01", "usage-type"])
+        # From an invoice line (?focus=<usage type>): that type's peak row is the one to
+        # look at.
+        focus = getattr(self, "focus_type", "")
+        focused = mark_safe(' id="overage-peak"')
+
+        def row_class(r) -> str:
+            if r.comment != rules.OVERAGE_PEAK:
+                return ""
+            return "peak focus" if r.usage_type == focus else "peak"
+
         rows = [
             (
-                "peak" if r.comment == rules.OVERAGE_PEAK else "",
+                row_class(r),
+                focused if r.comment == rules.OVERAGE_PEAK and r.usage_type == focus else "",
                 r.usage_type,
                 date_format(r.usage_date, "SHORT_DATE_FORMAT"),
                 word(r.usage_type),
@@ -83,7 +95,7 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}" data-usage-type="{}"><td class="nowrap">{}</td><td>{}</td>'
+            '<tr class="{}"{} data-usage-type="{}"><td class="nowrap">{}</td><td>{}</td>'
             '<td class="num"><a href="{}" class="evidence" title="{}">{}</a></td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
             "<td>{}</td><td>{}</td></tr>",

@@ -152,6 +152,12 @@ class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, Template
             )
         return found
 
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # ?focus=<usage type>: an invoice line's link; its peak row is highlighted.
+        table.focus_type = self.request.GET.get("focus", "")
+        return table
+
     def get_table_data(self):
         if self.cycle is None:
             return DailyUsage.objects.none()

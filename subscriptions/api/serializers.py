@@ -5,12 +5,25 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from orgs.api.serializers import CustomerSerializer
+from subscriptions import rules
 from subscriptions.models import Order, OrderLine, Subscription
 
 
 class OrderLineInSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    # Decimal strings, checked by the service (negative, too many decimals...).
+    unit_price = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text='Decimal string, e.g. "80.00"; the catalogue\'s price when left out.',
+    )
+    overage_unit_price = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="Unit price of the matching overage SKU added to the order; the "
+        "catalogue's when left out.",
+    )
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -18,6 +31,12 @@ class OrderCreateSerializer(serializers.Serializer):
     offer = serializers.CharField(max_length=32)
     requested_start_date = serializers.DateField()
     provisioning_contact_email = serializers.EmailField()
+    currency = serializers.CharField(
+        required=False,
+        max_length=10,
+        help_text="ISO 4217 code; the catalogue's (USD unless configured) when left out. "
+        "In another currency every line must give its prices.",
+    )
     lines = OrderLineInSerializer(many=True, allow_empty=False)
 
 
@@ -25,10 +44,11 @@ class OrderLineSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code")
     name = serializers.CharField(source="sku.name")
     is_overage = serializers.BooleanField(source="sku.is_overage")
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "quantity", "is_overage"]
+        fields = ["sku", "name", "quantity", "unit_price", "is_overage"]
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -46,6 +66,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "status",
             "requested_start_date",
             "provisioning_contact_email",
+            "currency",
             "lines",
             "customer",
             "subscription",
@@ -100,3 +121,41 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 class ProvisionResultSerializer(serializers.Serializer):
     customer = CustomerSerializer()
     subscription = SubscriptionSerializer()
+
+
+class CatalogueSkuSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    offer = serializers.CharField(source="offer.code", allow_null=True, default=None)
+    usage_type = serializers.CharField()
+    agent_model = serializers.CharField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
+    currency = serializers.CharField()
+    included_units = serializers.IntegerField()
+    is_overage = serializers.BooleanField()
+    overage_sku = serializers.SerializerMethodField()
+    overage_of = serializers.CharField(source="overage_of.code", allow_null=True, default=None)
+
+    def get_overage_sku(self, sku) -> str | None:
+        overage = getattr(sku, "overage_sku", None)
+        return overage.code if overage else None
+
+
+class CatalogueOfferSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    skus = serializers.SerializerMethodField()
+
+    def get_skus(self, offer) -> list[str]:
+        """The SKUs that may be ordered with this offer (overage SKUs come with them)."""
+        return [
+            sku.code
+            for sku in self.context["skus"]
+            if rules.sku_fits_offer(sku.code, sku.offer.code if sku.offer else None, offer.code)
+        ]
+
+
+class CatalogueSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    offers = CatalogueOfferSerializer(many=True)
+    skus = CatalogueSkuSerializer(many=True)

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
+from subscriptions.api.catalogue import CatalogueView
 from subscriptions.api.views import OrderViewSet
 
 urlpatterns = [
+    path("catalogue/", CatalogueView.as_view(), name="api-catalogue"),
     path(
         "orders/",
         OrderViewSet.as_view({"get": "list", "post": "create"}),

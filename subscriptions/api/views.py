@@ -84,7 +84,16 @@ class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet
             offer_code=values["offer"],
             requested_start_date=values["requested_start_date"],
             provisioning_contact_email=values["provisioning_contact_email"],
-            lines=[(line["sku"], line["quantity"]) for line in values["lines"]],
+            currency=values.get("currency"),
+            lines=[
+                (
+                    line["sku"],
+                    line["quantity"],
+                    line.get("unit_price"),
+                    line.get("overage_unit_price"),
+                )
+                for line in values["lines"]
+            ],
         )
         order = self.get_queryset().get(pk=order.pk)
         return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)

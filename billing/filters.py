@@ -1,0 +1,34 @@
+"""The invoice lists' one FilterSet: the partner page, its export and /api/v1/invoices/."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Invoice
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer id"))
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    status = django_filters.ChoiceFilter(choices=Invoice.Status.choices, label=_("Status"))
+    period = django_filters.DateFilter(method="containing", label=_("Period containing"))
+    period_from = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", label=_("Period from")
+    )
+    period_to = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="lte", label=_("Period to")
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["customer", "q", "status", "period", "period_from", "period_to"]
+
+    def search(self, queryset, name, value):
+        """By invoice number or customer name."""
+        from django.db.models import Q
+
+        return queryset.filter(Q(number__icontains=value) | Q(customer__name__icontains=value))
+
+    def containing(self, queryset, name, value):
+        return queryset.filter(period_start__lte=value, period_end__gte=value)

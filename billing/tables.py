@@ -1,0 +1,103 @@
+"""django-tables2 tables of the invoice pages: columns defined once for page and export."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from billing import rules
+from billing.models import Invoice
+
+
+class InvoiceTable(tables.Table):
+    number = tables.Column(verbose_name=_("Invoice"))
+    customer = tables.Column(accessor="customer__name", verbose_name=_("Customer"))
+    period_start = tables.Column(verbose_name=_("Billing period"))
+    issued_at = tables.DateTimeColumn(verbose_name=_("Issued"), format="Y-m-d")
+    due_date = tables.DateColumn(verbose_name=_("Due date"), format="Y-m-d")
+    subtotal = tables.Column(verbose_name=_("Subtotal"), attrs={"td": {"class": "num"}})
+    tax_total = tables.Column(verbose_name=_("Taxes"), attrs={"td": {"class": "num"}})
+    total = tables.Column(verbose_name=_("Total"), attrs={"td": {"class": "num"}})
+    currency = tables.Column(verbose_name=_("Currency"))
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        model = Invoice
+        fields = ()
+        sequence = (
+            "number",
+            "customer",
+            "period_start",
+            "issued_at",
+            "due_date",
+            "subtotal",
+            "tax_total",
+            "total",
+            "currency",
+            "status",
+        )
+        template_name = "billing/tables/invoices.html"
+        attrs = {"class": "striped", "id": "invoices"}
+        empty_text = _("No invoice issued yet.")
+        order_by = ("-issued_at",)
+
+    def body_html(self) -> str:
+        """The page's rows, written straight from the records: django-tables2's per-cell
+        rendering cost ten times the rest of the page. Columns in `Meta.sequence` order."""
+        records = [row.record for row in self.paginated_rows]
+        if not records:
+            return format_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text
+            )
+        url = reverse("billing:invoice", args=[0, 0]).replace("/0/invoices/0/", "/{}/invoices/{}/")
+        statuses = dict(Invoice.Status.choices)
+        return format_html_join(
+            "\n",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td class="nowrap">{}</td><td>{}</td>'
+            '<td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    url.format(r.customer_id, r.pk),
+                    r.number,
+                    r.customer.name,
+                    r.billing_period,
+                    f"{r.issued_at:%Y-%m-%d}",
+                    f"{r.due_date:%Y-%m-%d}",
+                    rules.money_text(r.subtotal, r.currency),
+                    rules.money_text(r.tax_total, r.currency),
+                    rules.money_text(r.total, r.currency),
+                    r.currency,
+                    statuses.get(r.status, r.status),
+                )
+                for r in records
+            ),
+        )
+
+    def render_number(self, record: Invoice, value):
+        url = reverse("billing:invoice", args=[record.customer_id, record.pk])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def value_number(self, record: Invoice, value):
+        return value
+
+    def render_period_start(self, record: Invoice):
+        return record.billing_period
+
+    def value_period_start(self, record: Invoice):
+        return record.billing_period
+
+    def _money(self, record: Invoice, value):
+        return rules.money_text(value, record.currency)
+
+    render_subtotal = value_subtotal = _money
+    render_tax_total = value_tax_total = _money
+    render_total = value_total = _money
+
+    def value_status(self, value):
+        return value
+
+    def order_period_start(self, queryset, is_descending):
+        return queryset.order_by(("-" if is_descending else "") + "period_start", "-id"), True

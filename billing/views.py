@@ -1,0 +1,218 @@
+"""Invoice pages: every invoice a person may see (the partner's list, with filters and
+export), a customer's invoices, one invoice laid out like the vendor's (with CSV/XLSX
+export, print stylesheet and PDF), and the customer's billing details."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from billing import rules, selectors, services
+from billing.filters import InvoiceFilter
+from billing.forms import BillingDetailsForm
+from billing.models import Invoice
+from billing.tables import InvoiceTable
+from orgs import roles
+from orgs.models import Organization
+from orgs.tenancy import CHANGE, get_visible_or_404
+from orgs.views_base import CustomerPageMixin
+
+
+class InvoiceListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    """Every invoice the person may see: a partner's across all its customers."""
+
+    template_name = "billing/invoice_list.html"
+    table_class = InvoiceTable
+    filterset_class = InvoiceFilter
+    table_pagination = {"per_page": 50}
+    export_formats = ("csv", "xlsx")
+    export_name = "invoices"
+
+    def get_queryset(self):
+        return selectors.invoices_for(self.request.user)
+
+
+class CustomerInvoiceListView(CustomerPageMixin, InvoiceListView):
+    """One customer's invoices."""
+
+    template_name = "billing/customer_invoices.html"
+
+    def get_queryset(self):
+        return selectors.invoices_for(self.request.user).filter(customer=self.customer)
+
+    def get_export_filename(self, export_format):
+        return f"invoices-{self.customer.pk}.{export_format}"
+
+
+class InvoiceMixin(CustomerPageMixin):
+    def dispatch(self, request, *args, **kwargs):
+        self.invoice_id = kwargs["invoice_id"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_invoice(self) -> Invoice:
+        queryset = selectors.invoice_with_lines(Invoice.objects.filter(customer=self.customer))
+        return get_visible_or_404(queryset, self.request.user, self.invoice_id)
+
+
+def invoice_context(invoice: Invoice, *, links: bool = True) -> dict:
+    """What the invoice document shows: lines paired with their daily-detail links."""
+    lines = [
+        {
+            "line": line,
+            "link": line_link(invoice, line) if links else "",
+            "unit_price": rules.price_text(line.unit_price, invoice.currency),
+            "amount": selectors.money(line.amount, invoice.currency),
+        }
+        for line in invoice.lines.all()
+    ]
+    order = invoice.subscription.order
+    return {
+        "invoice": invoice,
+        "lines": lines,
+        "bill_to": invoice.bill_to,
+        "summary": selectors.summary_rows(invoice),
+        "offer_code": invoice.bill_to.get("offer_code") or (order.offer.code if order else ""),
+        "offer_name": invoice.bill_to.get("offer_name") or (order.offer.name if order else ""),
+    }
+
+
+class InvoiceDetailView(InvoiceMixin, TemplateView):
+    template_name = "billing/invoice_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        invoice = self.get_invoice()
+        export = request.GET.get("export", "")
+        if export == "csv":
+            response = HttpResponse(selectors.invoice_csv(invoice), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{invoice.number}.csv"'
+            return response
+        if export == "xlsx":
+            return xlsx_response(invoice)
+        if export:
+            response = self.render_to_response(self.get_context_data(invoice=invoice))
+            response.status_code = 400
+            messages.error(request, _("Export as csv or xlsx."))
+            return response
+        return self.render_to_response(self.get_context_data(invoice=invoice))
+
+    def get_context_data(self, invoice, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(invoice_context(invoice))
+        return context
+
+
+def line_link(invoice: Invoice, line) -> str:
+    """The daily detail of the cycle a line bills, its peak day highlighted."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    if not line.usage_type:
+        return ""
+    query = urlencode(
+        {
+            "subscription": invoice.subscription_id,
+            "cycle": line.period_start.isoformat(),
+            "focus": line.usage_type,
+        }
+    )
+    return f"{reverse('usage-daily', args=[invoice.customer_id])}?{query}#overage-peak"
+
+
+def xlsx_response(invoice: Invoice) -> HttpResponse:
+    import tablib
+
+    sheet = tablib.Dataset(headers=list(selectors.LINE_COLUMNS), title=invoice.number[:31])
+    for row in selectors.invoice_rows(invoice):
+        sheet.append(row)
+    summary = tablib.Dataset(headers=["Summary of Charges", "Amount"], title="Summary")
+    for row in selectors.summary_rows(invoice):
+        summary.append(row)
+    book = tablib.Databook((sheet, summary))
+    response = HttpResponse(
+        book.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xlsx"'
+    return response
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as a PDF (WeasyPrint), from the same document as the page."""
+    from django.contrib.staticfiles import finders
+    from weasyprint import HTML
+
+    css_path = finders.find("billing/invoice.css")
+    with open(css_path, encoding="utf-8") as css:
+        styles = css.read()
+    html = render_to_string(
+        "billing/invoice_pdf.html", {**invoice_context(invoice, links=False), "styles": styles}
+    )
+    return HTML(string=html).write_pdf()
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+class InvoicePdfView(InvoiceMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        return pdf_response(self.get_invoice())
+
+
+class BillingDetailsView(CustomerPageMixin, FormView):
+    """Billing address, VAT number, PO number and billing contacts: partner admins and
+    the customer's full admins edit them; the tax rate only partner admins."""
+
+    template_name = "billing/billing_details.html"
+    form_class = BillingDetailsForm
+
+    def may_change(self) -> bool:
+        return Organization.objects.visible_to(self.request.user, CHANGE).filter(
+            pk=self.customer.pk
+        ).exists() and not roles.is_read_only(self.request.user.role)
+
+    def may_set_tax_rate(self) -> bool:
+        return self.request.user.role in roles.PARTNER_ROLES and self.may_change()
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "instance": services.billing_details_of(self.customer),
+            "may_set_tax_rate": self.may_set_tax_rate(),
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(can_change=self.may_change(), **kwargs)
+        if not context["can_change"]:
+            for field in context["form"].fields.values():
+                field.disabled = True
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.may_change():
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        changes = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            services.billing_details_update(
+                actor=self.request.user, customer=self.customer, changes=changes
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Billing details saved."))
+        return redirect("billing:details", customer_id=self.customer.pk)
