@@ -63,8 +63,7 @@ def create_database() -> None:
 
 
 def create_customers(n: int, first_day: date, seed: int) -> tuple[list[int], str]:
-    from rest_framework.authtoken.models import Token
-
+    from orgs.apikeys import person_token_create
     from orgs.models import Organization, PartnerRelationship, Person
     from orgs.roles import Role
     from subscriptions.models import Subscription
@@ -79,7 +78,7 @@ def create_customers(n: int, first_day: date, seed: int) -> tuple[list[int], str
         organization=partner,
         role=Role.PARTNER_FULL_ADMIN,
     )
-    token = Token.objects.create(user=admin).key
+    _row, token = person_token_create(person=admin)
     customers = Organization.objects.bulk_create(
         Organization(
             name=f"Bench customer {i:04d}",

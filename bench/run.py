@@ -209,11 +209,11 @@ def _client(client, token, batches, start_at, deadline, results, connections) ->
 def ingest(batches_per_client: int, workers: int, seconds: int, connections: int) -> None:
     setup_django()
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
-    from orgs.models import Organization
+    from orgs.apikeys import person_token_create
+    from orgs.models import Organization, Person
 
-    token = Token.objects.get(user__email="bench@partner.test").key
+    _row, token = person_token_create(person=Person.objects.get(email="bench@partner.test"))
     customers = list(Organization.objects.customers().order_by("pk").values_list("pk", flat=True))
     run = f"r{int(time.time())}"
     env = {**bench_env(), "DEBUG": "False"}

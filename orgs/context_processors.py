@@ -30,6 +30,8 @@ def navigation(request) -> dict:
     if roles.is_full_admin(person.role):
         items.append((_("People"), reverse("people", args=[org_id])))
         items.append((_("Audit log"), reverse("audit-log", args=[org_id])))
+    if person.role == roles.Role.PARTNER_FULL_ADMIN:
+        items.append((_("API keys"), reverse("api-keys")))
     if person.role in roles.PARTNER_ROLES:
         items.append((_("API"), reverse("api-docs")))
     # The section the page belongs to: the longest menu URL the path starts with.

@@ -1,6 +1,9 @@
-"""Sending email: rendered in the recipient's language by a Celery task after commit.
+"""Sending email: queued in the transactional outbox (orgs.outbox) inside the caller's
+transaction, rendered in the recipient's language and sent by a worker after commit.
 
-Templates live in templates/emails/<name>.subject.txt, <name>.txt and <name>.html.
+Templates live in templates/emails/<name>.subject.txt, <name>.txt and <name>.html. The
+subject and text parts are plain text, rendered without HTML escaping (`Smith & Sons`
+stays `Smith & Sons`); the HTML part is escaped as any page is.
 
 Every recipient reads the message in their own language (SPEC §7): `email_send` splits the
 recipients into one message per language, and the links of a message to people whose
@@ -15,8 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.functions import Lower
+from django.template.loader import render_to_string
 from django.utils import translation
 
 
@@ -75,22 +78,36 @@ def with_link_language(value: Any, language: str) -> Any:
 def email_send(
     *, to: list[str], template: str, context: dict[str, Any], language: str | None = None
 ) -> None:
-    """Queue `template` to `to` once the surrounding transaction commits: one message per
-    language among the recipients. `language` is for addresses of nobody known yet.
+    """Queue `template` to `to`: one message per language among the recipients, each a
+    row of the outbox written in the caller's transaction, so it is sent once that commits
+    and not at all if it rolls back. `language` is for addresses of nobody known yet.
 
-    `context` crosses the broker, so it holds plain JSON values only.
+    `context` is stored as JSON, so it holds plain JSON values only.
     """
-    from orgs.tasks import deliver_email
+    from orgs.outbox import enqueue_email
 
     recipients = sorted({address.lower() for address in to if address})
     if not recipients:
         return
     for group_language, known, group in language_groups(recipients, language):
         group_context = with_link_language(context, group_language) if known else context
-        transaction.on_commit(
-            lambda group=group, group_context=group_context, group_language=group_language: (
-                deliver_email.delay(
-                    to=group, template=template, context=group_context, language=group_language
-                )
-            )
+        enqueue_email(
+            to=group, template=template, context=group_context, language=group_language
         )
+
+
+def render_email(
+    *, to: list[str], template: str, context: dict[str, Any], language: str | None = None
+) -> tuple[str, str, str]:
+    """(subject, text, html) of `template` for `to`, in `language` (email_send gives each
+    message its recipients' language). Text parts use the `text` template engine, which
+    does not HTML-escape."""
+    if not language:
+        groups = language_groups(to)
+        language = groups[0][0] if len(groups) == 1 else settings.LANGUAGE_CODE
+    context = {**context, "site_url": settings.SITE_URL}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}.subject.txt", context, using="text")
+        text = render_to_string(f"emails/{template}.txt", context, using="text")
+        html = render_to_string(f"emails/{template}.html", context)
+    return " ".join(subject.split()), text, html

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from orgs import roles
@@ -44,6 +45,19 @@ class AccountForm(forms.ModelForm):
         fields = ["full_name", "language"]
 
 
+class SetPasswordForm(DjangoSetPasswordForm):
+    """Choosing a new password through a reset link also revokes the person's API token:
+    whoever knew the old password may have made one."""
+
+    def save(self, commit=True):
+        from orgs.apikeys import person_tokens_revoke
+
+        person = super().save(commit=commit)
+        if commit:
+            person_tokens_revoke(person=person)
+        return person
+
+
 class PasswordResetForm(DjangoPasswordResetForm):
     """Django's reset form, sending through our queue like every other email."""
 
@@ -62,3 +76,20 @@ class PasswordResetForm(DjangoPasswordResetForm):
         email_send(
             to=[to_email], template="password_reset", context={"reset_url": absolute_url(path)}
         )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("The system that uses it, e.g. “Billing sync”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("read", _("read: read customers, orders, trials and usage")),
+            ("usage:write", _("usage:write: post agent, IVR and digital usage events")),
+            ("orders:write", _("orders:write: place and provision orders")),
+        ],
+    )

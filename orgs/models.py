@@ -262,3 +262,83 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
+
+
+class QueuedEmail(models.Model):
+    """One outgoing email in the transactional outbox (see orgs.outbox).
+
+    Written in the transaction of the change that causes it, so it exists exactly when
+    that change does; a worker renders and sends it and marks it sent, once.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.JSONField()
+    template = models.CharField(max_length=100)
+    context = models.JSONField(default=dict)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="queuedemail_due",
+                condition=Q(status="queued"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {', '.join(self.to)} ({self.status})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A secret for the API, stored only as its SHA-256 (see orgs.apikeys).
+
+    A *person token* acts as its person, with their role and reach. A *partner key*
+    belongs to a partner organisation, is named and scoped (`usage:write`,
+    `orders:write`, `read`), and acts with a partner full admin's reach within its
+    scopes; `person` is the full admin who created it.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Personal token")
+        PARTNER = "partner", _("Partner API key")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.person.email} ({self.prefix}…)"

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from orgs import roles
 from orgs.audit import audit_record, audited_update, snapshot
@@ -176,8 +175,10 @@ def partner_create(
         obj=partner,
         after=snapshot(partner, ["name", "tier", "distributor"]),
     )
-    token, _created = Token.objects.get_or_create(user=admin)
-    return partner, admin, token.key
+    from orgs.apikeys import person_token_create
+
+    _token, key = person_token_create(person=admin)
+    return partner, admin, key
 
 
 @transaction.atomic
@@ -232,6 +233,25 @@ def customer_update(*, actor: Person, customer: Organization, **changes) -> Orga
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
+    errors = {}
+    if (
+        actor is not None
+        and actor.role in roles.CUSTOMER_ROLES
+        and "surge_percent" in changes
+        and changes["surge_percent"] != customer.surge_percent
+    ):
+        errors["surge_percent"] = [_("Your partner sets the surge percentage.")]
+    if "country" in changes and customer.country and changes["country"]:
+        new_region = region_for_country(str(changes["country"]))
+        if new_region != customer.data_region:
+            errors["country"] = [
+                _(
+                    "The data-residency region is fixed when the organisation is created; "
+                    "this country is in another region."
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
     before = snapshot(customer, CUSTOMER_FIELDS)
     for field, value in changes.items():
         setattr(customer, field, value)

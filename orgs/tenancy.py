@@ -19,7 +19,10 @@ VIEW = "view"
 CHANGE = "change"
 PROVISION = "provision"
 ADMIN = "admin"
-ACTIONS = (VIEW, CHANGE, PROVISION, ADMIN)
+# Posting usage events: the managing partner's people with full access (and its API keys
+# with the usage:write scope); customers only read their usage.
+USAGE_WRITE = "usage_write"
+ACTIONS = (VIEW, CHANGE, PROVISION, ADMIN, USAGE_WRITE)
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -40,6 +43,8 @@ class OrganizationQuerySet(models.QuerySet):
             return self.none()
         own = Q(pk=person.organization_id)
         if role in roles.CUSTOMER_ROLES:
+            if action == USAGE_WRITE:
+                return self.none()
             if action in (ADMIN, CHANGE, PROVISION) and not roles.is_full_admin(role):
                 return self.none()
             return self.filter(own)
@@ -49,6 +54,8 @@ class OrganizationQuerySet(models.QuerySet):
         related = PartnerRelationship.objects.filter(partner_id=person.organization_id)
         if action != PROVISION:
             related = related.filter(access=PartnerRelationship.Access.FULL)
+        if action == USAGE_WRITE:
+            related = related.filter(is_managing=True)
         if not roles.reaches_all_customers(role):
             related = related.filter(
                 Q(customer__created_by=person) | Q(customer__assignments__person=person)

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from orgs import views
-from orgs.forms import PasswordResetForm
+from orgs.forms import PasswordResetForm, SetPasswordForm
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        views.PasswordResetView.as_view(form_class=PasswordResetForm),
         name="password_reset",
     ),
     path(
@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(
@@ -29,6 +29,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/", views.AccountView.as_view(), name="account"),
+    path("account/token/", views.AccountTokenView.as_view(), name="account-token"),
+    path("api-keys/", views.ApiKeysView.as_view(), name="api-keys"),
+    path("api-keys/<int:key_id>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("customers/", views.CustomerListView.as_view(), name="customer-list"),
     path(
         "customers/<int:customer_id>/", views.CustomerDetailView.as_view(), name="customer-detail"

@@ -5,22 +5,31 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView, UpdateView
+from django.views.generic import FormView, TemplateView, UpdateView, View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from orgs import roles, selectors, services
-from orgs.exports import ExportMixin
+from orgs import apikeys, roles, selectors, services
+from orgs.exports import SafeExportMixin
 from orgs.filters import AuditLogFilter, CustomerFilter
-from orgs.forms import AccountForm, ChangeRoleForm, CustomerSettingsForm, InvitePersonForm
+from orgs.forms import (
+    AccountForm,
+    ApiKeyForm,
+    ChangeRoleForm,
+    CustomerSettingsForm,
+    InvitePersonForm,
+)
 from orgs.mail import outbox_message, outbox_messages
-from orgs.models import AuditLog, Organization, Person
+from orgs.models import ApiToken, AuditLog, Organization, Person, QueuedEmail
 from orgs.tables import AuditLogTable, CustomerTable
 from orgs.tenancy import ADMIN, CHANGE, get_visible_or_404
 from orgs.views_base import CustomerPageMixin, OrganizationPageMixin
@@ -43,7 +52,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return redirect("customer-list")
 
 
-class CustomerListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+class CustomerListView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
     table_class = CustomerTable
     filterset_class = CustomerFilter
     template_name = "orgs/customer_list.html"
@@ -92,6 +101,12 @@ class CustomerSettingsView(CustomerPageMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return self.customer
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.request.user.role in roles.CUSTOMER_ROLES:
+            del form.fields["surge_percent"]  # the partner sets it (SPEC §3)
+        return form
 
     def form_valid(self, form):
         try:
@@ -198,6 +213,73 @@ class AccountView(LoginRequiredMixin, UpdateView):
         messages.success(self.request, _("Saved."))
         return reverse("account")
 
+    def get_context_data(self, **kwargs):
+        token = (
+            ApiToken.objects.live()
+            .filter(person=self.request.user, kind=ApiToken.Kind.PERSON)
+            .first()
+        )
+        return super().get_context_data(api_token=token, **kwargs)
+
+
+class AccountTokenView(LoginRequiredMixin, View):
+    """Create (shown once) or revoke the person's own API token."""
+
+    def post(self, request):
+        if request.POST.get("action") == "revoke":
+            apikeys.person_tokens_revoke(person=request.user)
+            messages.success(request, _("Your API token was revoked."))
+            return redirect("account")
+        _token, key = apikeys.person_token_create(person=request.user)
+        view = AccountView(request=request, kwargs={}, object=request.user)
+        context = view.get_context_data(form=AccountForm(instance=request.user))
+        context["new_token"] = key
+        return render(request, "orgs/account.html", context)
+
+
+class ApiKeysView(LoginRequiredMixin, TemplateView):
+    """Partner full admins name, scope, create (shown once) and revoke API keys."""
+
+    template_name = "orgs/api_keys.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not apikeys.may_manage_keys(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        keys = (
+            ApiToken.objects.filter(
+                kind=ApiToken.Kind.PARTNER, organization_id=self.request.user.organization_id
+            ).select_related("person")
+        )
+        kwargs.setdefault("form", ApiKeyForm())
+        return super().get_context_data(keys=keys, **kwargs)
+
+    def post(self, request):
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            try:
+                token, key = apikeys.partner_key_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return self.render_to_response(
+                    self.get_context_data(new_key=key, new_key_row=token)
+                )
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ApiKeyRevokeView(LoginRequiredMixin, View):
+    def post(self, request, key_id):
+        token = apikeys.partner_key_revoke(actor=request.user, key_id=key_id)
+        messages.success(request, _("API key “%(name)s” revoked.") % {"name": token.name})
+        return redirect("api-keys")
+
 
 class OutboxView(TemplateView):
     """The local outbox, for developers: only while DEBUG and the outbox backend is on."""
@@ -212,7 +294,14 @@ class OutboxView(TemplateView):
     def get_context_data(self, **kwargs):
         message_id = kwargs.get("message_id")
         if message_id is None:
-            return super().get_context_data(messages_list=outbox_messages(), **kwargs)
+            queue = QueuedEmail.objects.exclude(status=QueuedEmail.Status.SENT)[:100]
+            counts = {
+                row["status"]: row["n"]
+                for row in QueuedEmail.objects.values("status").annotate(n=Count("id"))
+            }
+            return super().get_context_data(
+                messages_list=outbox_messages(), queue=queue, counts=counts, **kwargs
+            )
         message = outbox_message(message_id)
         if message is None:
             raise Http404
@@ -234,3 +323,24 @@ def _links_open_the_page(html: str) -> str:
 def csrf_failure(request, reason: str = ""):
     """A refused form (CSRF) in the portal's layout, saying what to do next."""
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per client address: a flood of resets would send
+    mail to people who did not ask for it (PASSWORD_RESET_LIMIT_PER_HOUR)."""
+
+    def post(self, request, *args, **kwargs):
+        key = f"password-reset:{request.META.get('REMOTE_ADDR', '')}"
+        cache.add(key, 0, timeout=60 * 60)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            count = 1
+        if count > settings.PASSWORD_RESET_LIMIT_PER_HOUR:
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(
+                None, _("Too many password reset requests from your address. Try again in an hour.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)

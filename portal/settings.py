@@ -4,6 +4,7 @@ Unset DATABASE_URL means a SQLite file under var/; unset REDIS_URL means Celery 
 tasks eagerly in-process. `portal.settings_production` hardens this for deployment.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,12 +32,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
     "django_countries",
+    "axes",
     "orgs",
     "subscriptions",
     "usage",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "orgs.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -76,6 +79,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text email parts and subjects (orgs.emails.render_email): no HTML escaping.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'switchboard.sqlite3'}"
@@ -84,7 +95,25 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.Person"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins while an account or an address is locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: after AXES_FAILURE_LIMIT failed logins for one account, or from one address,
+# that account (or address) is locked for AXES_COOLOFF_MINUTES; a successful login resets
+# the count. Admins unlock in Django admin → Access attempts (delete the row) or with
+# `manage.py axes_reset_username EMAIL` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The login form posts the email as `username` (Django's AuthenticationForm).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Password-reset requests per client address per hour (orgs.views.PasswordResetView).
+PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -119,7 +148,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Email: every message goes through orgs.emails -> a Celery task -> this backend.
+# Email: every message goes through orgs.emails -> the outbox table (orgs.outbox) -> a
+# Celery task -> this backend.
 # The embedded default keeps mail on disk in a local outbox readable at /dev/outbox/.
 OUTBOX_DIR = env.path("OUTBOX_DIR", default=VAR_DIR / "outbox")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="orgs.mail.OutboxBackend")
@@ -144,11 +174,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer must not hang anyone for long. Requests never publish
+# directly: they write the outbox and wake a worker without retrying
+# (orgs.outbox.wake_worker), so with Redis down they answer at once.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 # The one beat schedule of the project. Every entry expires before the next run so a
 # backlog never piles up, and every task it names is safe to run twice.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The email outbox (orgs.outbox): whatever a commit's wake-up did not deliver.
+    "orgs-deliver-outbox": {
+        "task": "orgs.tasks.deliver_outbox",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 50},
+    },
     # Trials: consent lapsing, expiry notices, grace, numbers release (SPEC §4).
     "trials-daily": {
         "task": "trials.tasks.trials_daily",
@@ -198,14 +242,33 @@ USAGE_TEST_PAUSE_AFTER_DAY = env.float("USAGE_TEST_PAUSE_AFTER_DAY", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "orgs.api.authentication.TokenAuthentication",
+        # Personal tokens and partner API keys (orgs.apikeys), then the browser session;
+        # both answer in the person's language.
+        "orgs.apikeys.KeyAuthentication",
         "orgs.api.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "orgs.apikeys.AnonymousRateLimit",
+        "rest_framework.permissions.IsAuthenticated",
+        "orgs.apikeys.KeyScopes",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bad input is a 4xx JSON, never a 500 (orgs.api.safety).
+    "DEFAULT_PAGINATION_CLASS": "orgs.api.safety.BoundedLimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "orgs.api.safety.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "orgs.api.safety.SafeMetadata",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "orgs.api.errors.exception_handler",
+    # Per token/key (or person) and per anonymous address; counts live in the cache.
+    "DEFAULT_THROTTLE_CLASSES": ["orgs.apikeys.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env("API_RATE_PER_CLIENT", default="1200/minute"),
+        "anonymous": env("API_RATE_ANONYMOUS", default="60/minute"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -15,7 +15,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from orgs import roles
-from orgs.exports import ExportMixin
+from orgs.exports import SafeExportMixin
 from orgs.models import Organization
 from orgs.tenancy import get_visible_or_404
 from subscriptions import forms, rules, services
@@ -40,7 +40,7 @@ class PartnerOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class OrderListView(PartnerOnlyMixin, ExportMixin, SingleTableMixin, FilterView):
+class OrderListView(PartnerOnlyMixin, SafeExportMixin, SingleTableMixin, FilterView):
     table_class = OrderTable
     filterset_class = OrderFilter
     template_name = "subscriptions/order_list.html"

@@ -62,6 +62,7 @@ class Tenant:
     people: dict[str, Person]
     order: Order | None = None
     trial: Trial | None = None
+    api_key: object = None
     _invoice: object | None = None
 
     def __getitem__(self, role: str) -> Person:
@@ -123,12 +124,18 @@ def make_tenant(label: str) -> Tenant:
         trial=trial, distributor=partner, offer_code="A-WX", status="processed"
     )
     order = OrderFactory(partner=partner, web_order_id=f"WO-{label}-7f3a")
+    from orgs.apikeys import partner_key_create
+
+    api_key, _secret = partner_key_create(
+        actor=people[Role.PARTNER_FULL_ADMIN], name=f"Sync {label}", scopes=["read"]
+    )
     return Tenant(
         partner=partner,
         customer=customer,
         people=people,
         order=order,
         trial=trial,
+        api_key=api_key,
     )
 
 
@@ -157,6 +164,15 @@ def _celery_eager(settings):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle and rate-limit counts start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -405,13 +405,13 @@ def test_switcher_refuses_bad_input(client, db, data, status):
 
 
 def test_api_errors_speak_the_token_persons_language(api, world):
-    from rest_framework.authtoken.models import Token
+    from orgs.apikeys import person_token_create
 
     person = world.a[Role.PARTNER_FULL_ADMIN]
     person.language = "fr"
     person.save(update_fields=["language"])
-    token, _created = Token.objects.get_or_create(user=person)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = person_token_create(person=person)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     customer = world.a.customer.pk
     response = api.get(f"/api/v1/customers/{customer}/usage/daily/?from=2026-01-05&to=2026-01-01")
     assert response.status_code == 400
@@ -483,13 +483,13 @@ def test_pages_write_dates_in_the_readers_language(client, world, language, patt
 
 def test_drf_messages_speak_croatian_too(api, world):
     """DRF ships no Croatian: its messages are in our catalogues (orgs/api/messages.py)."""
-    from rest_framework.authtoken.models import Token
+    from orgs.apikeys import person_token_create
 
     person = world.a[Role.PARTNER_FULL_ADMIN]
     person.language = "hr"
     person.save(update_fields=["language"])
-    token, _created = Token.objects.get_or_create(user=person)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = person_token_create(person=person)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.patch(
         f"/api/v1/customers/{world.a.customer.pk}/", {"surge_percent": "many"}, format="json"
     )

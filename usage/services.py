@@ -65,6 +65,17 @@ class _Errors:
             raise ValidationError(self.by_field)
 
 
+def is_clean_text(value: str) -> bool:
+    """No NUL (PostgreSQL refuses it) and no unpaired surrogate (not UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Missing(Exception):
     pass
 
@@ -76,6 +87,8 @@ def _identifier(record: dict, field: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(_("Must be a string."))
     value = str(value)
+    if not is_clean_text(value):
+        raise ValueError(_("Contains a NUL character or an unpaired surrogate."))
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(_("At most %(n)d characters.") % {"n": MAX_ID_LENGTH})
     return value
@@ -96,7 +109,12 @@ def _timestamp(record: dict, field: str, now: datetime) -> datetime:
         raise ValueError(
             _("Give a UTC offset (Z or ±hh:mm); a timestamp without one is ambiguous.")
         )
-    moment = moment.astimezone(UTC).replace(microsecond=0)
+    try:
+        moment = moment.astimezone(UTC).replace(microsecond=0)
+    except (OverflowError, ValueError):
+        raise ValueError(_("Out of range once converted to UTC.")) from None
+    if moment.year < 2000:
+        raise ValueError(_("Lies before the year 2000."))
     if moment > now + FUTURE_TOLERANCE:
         raise ValueError(_("Lies more than 5 minutes in the future."))
     return moment
@@ -330,12 +348,13 @@ def agent_sessions_ingest(
         license_ = record.get("license")
         if license_ in (None, ""):
             errors.add(index, "license", _("This field is required."))
-        elif license_ not in LICENSES:
+        elif not isinstance(license_, str) or license_ not in LICENSES:
             errors.add(index, "license", _("Unknown licence; use standard or premium."))
         login = _field(errors, index, record, "login_at", lambda r, f: _timestamp(r, f, now))
         logout = _field(errors, index, record, "logout_at", lambda r, f: _timestamp(r, f, now))
         _interval(errors, index, login, logout, "logout_at")
-        if None not in (session_id, agent_id, login, logout) and license_ in LICENSES:
+        valid_license = isinstance(license_, str) and license_ in LICENSES
+        if None not in (session_id, agent_id, login, logout) and valid_license:
             rows.append((index, (session_id, agent_id, LICENSES[license_], login, logout)))
     by_id = _checked(errors, rows)
     named = any(t.agent_model == rules.NAMED for t in terms)
@@ -406,8 +425,9 @@ def digital_usage_ingest(
         sku = record.get("sku")
         if sku in (None, ""):
             errors.add(index, "sku", _("This field is required."))
-        elif sku not in skus:
+        elif not isinstance(sku, str) or sku not in skus:
             errors.add(index, "sku", _("Not a digital-channel SKU of the catalogue."))
+            sku = None
         units = record.get("units")
         if units is None:
             errors.add(index, "units", _("This field is required."))
@@ -420,7 +440,7 @@ def digital_usage_ingest(
         occurred = _field(errors, index, record, "occurred_at", lambda r, f: _timestamp(r, f, now))
         valid_units = isinstance(units, int) and not isinstance(units, bool)
         usable = valid_units and 0 < units <= 2_000_000_000
-        if None not in (record_id, occurred) and sku in skus and usable:
+        if None not in (record_id, occurred, sku) and usable:
             rows.append((index, (record_id, sku, units, occurred)))
     by_id = _checked(errors, rows)
     with transaction.atomic():

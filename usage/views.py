@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_tables2 import SingleTableMixin
 
-from orgs.exports import ExportMixin
+from orgs.exports import SafeExportMixin
 from orgs.models import Organization
 from orgs.tenancy import CHANGE, VIEW
 from orgs.views_base import CustomerPageMixin
@@ -81,13 +81,14 @@ class BadParameter(Exception):
     """A query parameter the page cannot use: shown as a message with status 400."""
 
 
-class DailyDetailView(CustomerPageMixin, ExportMixin, SingleTableMixin, TemplateView):
+class DailyDetailView(CustomerPageMixin, SafeExportMixin, SingleTableMixin, TemplateView):
     """One billing cycle of a customer's daily usage, for one of its subscriptions."""
 
     template_name = "usage/daily_detail.html"
     table_class = DailyDetailTable
     table_pagination = False
     export_formats = ("csv", "xlsx")
+    export_name = "daily-usage"
 
     def get(self, request, *args, **kwargs):
         self.error = None
@@ -329,7 +330,7 @@ class AlertSettingsView(CustomerPageMixin, FormView):
         return redirect("usage-alerts", customer_id=self.customer.pk)
 
 
-class UsageOverviewView(LoginRequiredMixin, ExportMixin, SingleTableMixin, TemplateView):
+class UsageOverviewView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, TemplateView):
     """Every customer the person may see, with current-cycle usage, overage so far and
     the forecast per usage type: sortable, filterable, exportable."""
 

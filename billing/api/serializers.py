@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing import rules
 from billing.models import Invoice, InvoiceLine
 
 
+@extend_schema_field(OpenApiTypes.DECIMAL)
 class MoneyField(serializers.Field):
     """A Decimal as a string rounded to the invoice's currency ("123.45")."""
 

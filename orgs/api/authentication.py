@@ -8,7 +8,7 @@ from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication
 
 
-def _activate(result):
+def activate_language(result):
     if result is not None:
         language = getattr(result[0], "language", "")
         if language:
@@ -16,14 +16,9 @@ def _activate(result):
     return result
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate(self, request):
-        return _activate(super().authenticate(request))
-
-
 class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate(self, request):
-        return _activate(super().authenticate(request))
+        return activate_language(super().authenticate(request))
 
 
 class PersonSessionScheme(SessionScheme):

@@ -35,6 +35,13 @@ def flatten_errors(detail: Any, path: str = "") -> Iterator[dict[str, str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Any:
+    from django.core.exceptions import RequestDataTooBig
+    from rest_framework.response import Response
+
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"message": _("The request body is too large."), "errors": []}, status=413
+        )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
@@ -53,6 +60,10 @@ def exception_handler(exc: Exception, context: dict) -> Any:
         )
         response.data = {"message": message, "errors": errors}
     else:
-        detail = getattr(exc, "detail", str(exc))
-        response.data = {"message": str(detail), "errors": []}
+        # Django's Http404 and PermissionDenied arrive without a message: use DRF's
+        # ("Not found.", "You do not have permission to perform this action.").
+        detail = getattr(exc, "detail", None) or str(exc)
+        if not detail and isinstance(response.data, dict):
+            detail = response.data.get("detail", "")
+        response.data = {"message": str(detail) or response.status_text, "errors": []}
     return response

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from orgs import roles
 from orgs.api.serializers import CustomerSerializer
+from orgs.apikeys import ORDERS_WRITE
 from orgs.tenancy import get_visible_or_404
 from subscriptions import services
 from subscriptions.api.serializers import (
@@ -58,6 +59,7 @@ class OrderViewSet(PartnerOrders, mixins.ListModelMixin, viewsets.GenericViewSet
 
     serializer_class = OrderSerializer
     lookup_url_kwarg = "order_id"
+    required_scope = ORDERS_WRITE
 
     @extend_schema(parameters=[ORDER_ID], summary="One order")
     def retrieve(self, request, order_id=None):

@@ -2,15 +2,16 @@
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from orgs.models import AuditLog
 from orgs.roles import Role
 
 
 def token_client(api, person):
-    token, _ = Token.objects.get_or_create(user=person)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    from orgs.apikeys import person_token_create
+
+    _token, key = person_token_create(person=person)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
 
 

@@ -107,10 +107,10 @@ def test_only_order_placing_partner_people_place_orders(api, world, role, status
 
 
 def test_token_authentication(api, world):
-    from rest_framework.authtoken.models import Token
+    from orgs.apikeys import person_token_create
 
-    token = Token.objects.create(user=world.a[Role.PARTNER_FULL_ADMIN])
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = person_token_create(person=world.a[Role.PARTNER_FULL_ADMIN])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert api.post("/api/v1/orders/", ORDER, format="json").status_code == 201
     api.credentials()
     assert api.get("/api/v1/orders/").status_code in (401, 403)

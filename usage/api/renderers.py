@@ -7,6 +7,7 @@ import io
 
 from rest_framework import renderers
 
+from orgs.exports import neutralise
 from usage.selectors import DAILY_DETAIL_COLUMNS
 
 
@@ -20,5 +21,5 @@ class DailyDetailCsvRenderer(renderers.BaseRenderer):
         writer = csv.writer(out)
         writer.writerow([header for header, _field in DAILY_DETAIL_COLUMNS])
         for row in (data or {}).get("results", []):
-            writer.writerow([row[name] for _header, name in DAILY_DETAIL_COLUMNS])
+            writer.writerow([neutralise(row[name]) for _header, name in DAILY_DETAIL_COLUMNS])
         return out.getvalue().encode(self.charset)

@@ -16,6 +16,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from orgs.api.base import CustomerScopedViewSet
+from orgs.apikeys import USAGE_WRITE as USAGE_WRITE_SCOPE
+from orgs.tenancy import USAGE_WRITE
 from subscriptions.models import Subscription
 from usage import rules, selectors, services
 from usage.api import serializers
@@ -59,6 +61,9 @@ INGEST_RULES = (
 
 
 class AgentSessionViewSet(CustomerScopedViewSet):
+    write_action = USAGE_WRITE
+    required_scope = USAGE_WRITE_SCOPE
+
     @extend_schema(
         request=serializers.AgentSessionBatchSerializer,
         responses=INGEST_RESPONSES,
@@ -70,6 +75,9 @@ class AgentSessionViewSet(CustomerScopedViewSet):
 
 
 class IvrSessionViewSet(CustomerScopedViewSet):
+    write_action = USAGE_WRITE
+    required_scope = USAGE_WRITE_SCOPE
+
     @extend_schema(
         request=serializers.IvrSessionBatchSerializer,
         responses=INGEST_RESPONSES,
@@ -81,6 +89,9 @@ class IvrSessionViewSet(CustomerScopedViewSet):
 
 
 class DigitalUsageViewSet(CustomerScopedViewSet):
+    write_action = USAGE_WRITE
+    required_scope = USAGE_WRITE_SCOPE
+
     @extend_schema(
         request=serializers.DigitalUsageBatchSerializer,
         responses=INGEST_RESPONSES,
