@@ -22,6 +22,8 @@ install-dev: $(VENV)/.dev
 
 ## make run: the portal with embedded defaults (SQLite, Celery eager, local outbox, demo data)
 run: export DEBUG ?= 1
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: $(VENV)/.runtime compilemessages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo

@@ -11,7 +11,7 @@ from orgs import roles
 def navigation(request) -> dict:
     person = getattr(request, "user", None)
     if person is None or not person.is_authenticated or person.organization_id is None:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_current": None}
     org_id = person.organization_id
     items: list[tuple[str, str]] = []
     if person.role in roles.PARTNER_ROLES:
@@ -34,4 +34,6 @@ def navigation(request) -> dict:
         items.append((_("API keys"), reverse("api-keys")))
     if person.role in roles.PARTNER_ROLES:
         items.append((_("API"), reverse("api-docs")))
-    return {"nav_items": items}
+    # The section the page belongs to: the longest menu URL the path starts with.
+    matches = [url for _label, url in items if request.path.startswith(url)]
+    return {"nav_items": items, "nav_current": max(matches, key=len, default=None)}

@@ -20,7 +20,7 @@ from django_tables2 import SingleTableMixin
 
 from orgs import apikeys, roles, selectors, services
 from orgs.exports import SafeExportMixin
-from orgs.filters import CustomerFilter
+from orgs.filters import AuditLogFilter, CustomerFilter
 from orgs.forms import (
     AccountForm,
     ApiKeyForm,
@@ -83,6 +83,7 @@ class CustomerDetailView(CustomerPageMixin, TemplateView):
             subscriptions=subscriptions,
             admins=selectors.people_of(self.customer),
             can_change=can(self.request.user, self.customer, CHANGE),
+            can_manage_people=can(self.request.user, self.customer, ADMIN),
             **kwargs,
         )
 
@@ -187,10 +188,18 @@ class AuditLogView(OrganizationPageMixin, TenantListMixin, SingleTableMixin, Tem
     read_action = ADMIN
     template_name = "orgs/audit_log.html"
     table_class = AuditLogTable
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 25}
 
     def narrow(self, queryset):
-        return queryset.filter(organization=self.organization)
+        entries = queryset.filter(organization=self.organization)
+        self.filter = AuditLogFilter(self.request.GET, queryset=entries)
+        if not self.filter.is_valid():
+            return entries.none()
+        return self.filter.qs.select_related("actor")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "filter": self.filter}
 
 
 class AccountView(LoginRequiredMixin, UpdateView):
@@ -298,7 +307,24 @@ class OutboxView(TemplateView):
         message = outbox_message(message_id)
         if message is None:
             raise Http404
-        return super().get_context_data(message=message, **kwargs)
+        return super().get_context_data(
+            message=message, preview_html=_links_open_the_page(message.html), **kwargs
+        )
+
+
+def _links_open_the_page(html: str) -> str:
+    """The email's HTML for the preview frame, its links opening the page itself rather
+    than the portal inside the frame."""
+    base = '<base target="_top">'
+    head = html.lower().find("<head>")
+    if head == -1:
+        return base + html
+    return html[: head + len("<head>")] + base + html[head + len("<head>") :]
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused form (CSRF) in the portal's layout, saying what to do next."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

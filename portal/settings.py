@@ -21,6 +21,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-default-key-for-local-use-only")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form is a page in the portal's layout that says what to do next.
+CSRF_FAILURE_VIEW = "orgs.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -158,7 +160,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchboard <no-reply@switchboard.test>")
 # Absolute links in emails (Set up now, consent, password) are built on this origin.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Links in emails point where `make run` serves (HOST/PORT) unless SITE_URL says otherwise.
+SITE_URL = env("SITE_URL", default="") or (
+    f"http://{env('HOST', default='127.0.0.1')}:{env('PORT', default='8000')}"
+)
 
 # Celery: with no REDIS_URL the tasks run eagerly in-process (the embedded default).
 REDIS_URL = env("REDIS_URL", default="")

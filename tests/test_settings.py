@@ -44,6 +44,19 @@ def test_embedded_defaults_are_sqlite_and_eager_celery():
     assert result.stdout.split()[-2:] == ["django.db.backends.sqlite3", "True"], result.stderr
 
 
+def site_url(**env: str) -> str:
+    dropped = ("SITE_URL", "HOST", "PORT")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "portal.settings_production",
     "SECRET_KEY": "x" * 20 + "a-long-and-random-production-secret-key-0123456789",
@@ -61,6 +74,14 @@ def production_value(expression: str, **env: str) -> str:
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
+
+def test_email_links_follow_the_port_make_run_serves_on_unless_site_url_is_set():
+    assert site_url() == "http://127.0.0.1:8000"
+    assert site_url(PORT="8123") == "http://127.0.0.1:8123"
+    assert site_url(HOST="0.0.0.0", PORT="9000") == "http://0.0.0.0:9000"
+    assert site_url(PORT="8123", SITE_URL="https://portal.example.com") == (
+        "https://portal.example.com"
+    )
 
 def test_production_requires_site_url():
     env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}

@@ -18,14 +18,16 @@ from django.db.models import (
     Func,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import GreaterThanOrEqual
 
 from orgs.models import Organization
@@ -410,32 +412,76 @@ NEAR_COMMITMENT_PERCENT = 90
 
 
 def usage_overview(customers: QuerySet[Organization], today: date) -> QuerySet[CycleUsage]:
-    """Current-cycle usage, commitment, overage so far and forecast billed overage per
-    customer and usage type, for every customer in `customers` (already scoped to the
-    person asking): their summaries of the cycle running today (`CycleUsage`, kept by
-    the engine), annotated with `customer_name`, `percent` (the cycle high as a share of
-    the commitment) and `status` (over / near / under) so the page sorts, filters and
-    pages in SQL. Customers with no computed day in the current cycle are not listed."""
-    near = GreaterThanOrEqual(F("used") * 100, F("commitment") * NEAR_COMMITMENT_PERCENT)
-    return (
+    """Current-cycle usage per customer and usage type, for every customer in `customers`
+    (already scoped to the person asking): their summaries of the cycle running today
+    (`CycleUsage`, kept by the engine), annotated so the page sorts, filters and pages in
+    SQL. The figures of a row come from named days, never mixed: `day_used` and
+    `day_commitment` are those of `last_usage_date` (the latest computed day), `percent`
+    their ratio; `overage` is the cycle's billed overage so far (its highest daily
+    overage), first reached on `overage_day`; `status` is over (billed overage so far, or
+    use without commitment), near or under. Customers with no computed day in the current
+    cycle are not listed (`active_without_usage` names them)."""
+    from usage.models import DailyUsage
+
+    same_type = DailyUsage.objects.unscoped().filter(
+        customer=OuterRef("customer_id"), usage_type=OuterRef("usage_type")
+    )
+    latest = same_type.filter(usage_date=OuterRef("last_usage_date"))
+    peak = same_type.filter(
+        cycle_start=OuterRef("cycle_start"), units_overage=OuterRef("overage"), units_overage__gt=0
+    ).order_by("usage_date")
+    day_used = Coalesce(Subquery(latest.values("units_used")[:1]), F("used"))
+    day_commitment = Coalesce(Subquery(latest.values("units_commitment")[:1]), F("commitment"))
+    rows = (
         CycleUsage.objects.unscoped()
         .filter(customer__in=customers, cycle_start__lte=today, cycle_end__gte=today)
         .annotate(
             customer_name=F("customer__name"),
-            percent=Case(
-                When(commitment=0, used=0, then=Value(None)),
-                When(commitment=0, then=Value(10**6)),
-                default=F("used") * 100 / F("commitment"),
-                output_field=IntegerField(),
-            ),
-            status=Case(
-                When(Q(overage__gt=0) | Q(commitment=0, used__gt=0), then=Value("over")),
-                When(Q(near, commitment__gt=0), then=Value("near")),
-                default=Value("under"),
-                output_field=CharField(),
-            ),
+            day_used=day_used,
+            day_commitment=day_commitment,
+            overage_day=Subquery(peak.values("usage_date")[:1]),
         )
-        .order_by("customer_name", "customer_id", "usage_type")
+    )
+    near = GreaterThanOrEqual(
+        F("day_used") * 100, F("day_commitment") * NEAR_COMMITMENT_PERCENT
+    )
+    return rows.annotate(
+        percent=Case(
+            When(day_commitment=0, day_used=0, then=Value(None)),
+            When(day_commitment=0, then=Value(10**6)),
+            default=F("day_used") * 100 / F("day_commitment"),
+            output_field=IntegerField(),
+        ),
+        status=Case(
+            When(Q(overage__gt=0) | Q(day_commitment=0, day_used__gt=0), then=Value("over")),
+            When(Q(near, day_commitment__gt=0), then=Value("near")),
+            default=Value("under"),
+            output_field=CharField(),
+        ),
+    ).order_by("customer_name", "customer_id", "usage_type")
+
+
+def active_without_usage(customers: QuerySet[Organization], today: date) -> QuerySet:
+    """Customers with a subscription active today and no usage computed in their current
+    cycle yet: counted and named on the partner usage view, not left out."""
+    summarised = CycleUsage.objects.unscoped().filter(
+        customer__in=customers, cycle_start__lte=today, cycle_end__gte=today
+    )
+    return (
+        customers.filter(pk__in=active_customer_ids(today))
+        .exclude(pk__in=summarised.values("customer_id"))
+        .order_by("name", "pk")
+    )
+
+
+def active_customer_ids(today: date) -> QuerySet:
+    """Ids of the customers with a subscription active today (Subscription.is_active_on)."""
+    return (
+        Subscription.objects.unscoped()
+        .exclude(status=Subscription.Status.PENDING_SETUP)  # as Subscription.is_active_on
+        .filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("customer_id")
     )
 
 
@@ -444,6 +490,13 @@ def usage_overview_for(person, today: date) -> QuerySet[CycleUsage]:
     from orgs.tenancy import VIEW
 
     return usage_overview(Organization.objects.visible_to(person, VIEW).customers(), today)
+
+
+def active_without_usage_for(person, today: date) -> QuerySet:
+    """`active_without_usage` of every customer `person` may see."""
+    from orgs.tenancy import VIEW
+
+    return active_without_usage(Organization.objects.visible_to(person, VIEW).customers(), today)
 
 
 # --- Overage alerts -----------------------------------------------------------------------

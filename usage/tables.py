@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from usage import rules
 from usage.models import CycleUsage
 
+# Figures read right-aligned, header and cells alike.
+NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
+
 
 class DailyDetailTable(tables.Table):
     """The reconciliation table (SPEC §5): exactly the SPEC's columns, in its order. The
@@ -25,10 +28,10 @@ class DailyDetailTable(tables.Table):
     # export renders in English (orgs.exports), so its headers are exactly the SPEC's.
     usage_date = tables.DateColumn(verbose_name=_("Usage Date"), format="Y-m-d")
     usage_type = tables.Column(verbose_name=_("Usage Type"))
-    units_used = tables.Column(verbose_name=_("Units Used"))
-    units_commitment = tables.Column(verbose_name=_("Units Commitment"))
-    units_substituted = tables.Column(verbose_name=_("Units Substituted"))
-    units_overage = tables.Column(verbose_name=_("Units Overage"))
+    units_used = tables.Column(verbose_name=_("Units Used"), attrs=NUMERIC)
+    units_commitment = tables.Column(verbose_name=_("Units Commitment"), attrs=NUMERIC)
+    units_substituted = tables.Column(verbose_name=_("Units Substituted"), attrs=NUMERIC)
+    units_overage = tables.Column(verbose_name=_("Units Overage"), attrs=NUMERIC)
     usage_unit = tables.Column(verbose_name=_("Usage Unit"))
     comment = tables.Column(verbose_name=_("Comment"), empty_values=())
 
@@ -92,9 +95,10 @@ class DailyDetailTable(tables.Table):
             )
         return format_html_join(
             "\n",
-            '<tr class="{}"{} data-usage-type="{}"><td>{}</td><td>{}</td>'
-            '<td><a href="{}" class="evidence" title="{}">{}</a></td><td>{}</td>'
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr class="{}"{} data-usage-type="{}"><td class="nowrap">{}</td><td>{}</td>'
+            '<td class="num"><a href="{}" class="evidence" title="{}">{}</a></td>'
+            '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+            "<td>{}</td><td>{}</td></tr>",
             rows,
         )
 
@@ -123,16 +127,22 @@ class UsageOverviewTable(tables.Table):
 
     customer_name = tables.Column(verbose_name=_("Customer"))
     usage_type = tables.Column(verbose_name=_("Usage Type"))
-    used = tables.Column(verbose_name=_("Used (cycle high)"), attrs={"td": {"class": "num"}})
-    commitment = tables.Column(verbose_name=_("Commitment"), attrs={"td": {"class": "num"}})
+    last_usage_date = tables.DateColumn(
+        verbose_name=_("Latest day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
+    day_used = tables.Column(verbose_name=_("Used that day"), attrs=NUMERIC)
+    day_commitment = tables.Column(verbose_name=_("Commitment that day"), attrs=NUMERIC)
     percent = tables.Column(
         # xgettext:no-python-format
         verbose_name=_("% of commitment"),
-        attrs={"td": {"class": "num"}},
+        attrs=NUMERIC,
     )
-    overage = tables.Column(verbose_name=_("Overage so far"), attrs={"td": {"class": "num"}})
+    overage = tables.Column(verbose_name=_("Billed overage so far"), attrs=NUMERIC)
+    overage_day = tables.DateColumn(
+        verbose_name=_("Overage peak day"), format="Y-m-d", attrs={"td": {"class": "nowrap"}}
+    )
     forecast = tables.Column(
-        verbose_name=_("Forecast billed overage"), attrs={"td": {"class": "num"}}
+        verbose_name=_("Forecast billed overage"), attrs=NUMERIC
     )
     forecast_low = tables.Column(verbose_name=_("Forecast low"), attrs={"td": {"class": "num"}})
     forecast_high = tables.Column(verbose_name=_("Forecast high"), attrs={"td": {"class": "num"}})
@@ -167,9 +177,10 @@ class UsageOverviewTable(tables.Table):
         return format_html_join(
             "\n",
             '<tr class="status-{}"><td><a href="{}">{}</a></td><td>{}</td>'
+            '<td class="nowrap">{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td>'
+            '<td class="num">{}</td><td class="nowrap">{}</td><td class="num">{}{}</td>'
+            '<td class="num">{}</td><td class="num">{}</td>'
             '<td><span class="status {}">{}</span></td><td class="nowrap">{}</td>'
             '<td><a href="{}?cycle={}" aria-label="{}">{}</a></td></tr>',
             (
@@ -178,10 +189,12 @@ class UsageOverviewTable(tables.Table):
                     customer_url.format(r.customer_id),
                     r.customer_name,
                     gettext(r.usage_type),
-                    r.used,
-                    r.commitment,
-                    f"{r.percent} %" if r.commitment else "—",
+                    r.last_usage_date.isoformat(),
+                    r.day_used,
+                    r.day_commitment,
+                    f"{r.percent} %" if r.day_commitment else "—",
                     r.overage,
+                    r.overage_day.isoformat() if r.overage_day else "—",
                     r.forecast,
                     format_html(' <small class="muted" title="{}">?</small>', uncertain)
                     if r.forecast_uncertain
@@ -208,7 +221,7 @@ class UsageOverviewTable(tables.Table):
         return record.usage_type
 
     def value_percent(self, record: CycleUsage) -> str:
-        return "" if record.commitment == 0 else str(record.percent)
+        return "" if record.day_commitment == 0 else str(record.percent)
 
     def value_status(self, value: str) -> str:
         return str(STATUS_LABELS[value])

@@ -177,10 +177,33 @@ class DailyDetailView(CustomerPageMixin, SafeExportMixin, SingleTableMixin, Temp
             cycle_choices=[(c[0].isoformat(), cycle_label(c)) for c in self.cycles],
             selected_cycle=self.cycle[0].isoformat() if self.cycle else None,
             cycle=self.cycle,
+            **self._shared_usage(),
             forecasts=self._forecasts(),
             forecast_method=FORECAST_METHOD,
             **kwargs,
         )
+
+    def _shared_usage(self) -> dict:
+        """With several subscriptions in the cycle, usage is the customer's total: the
+        page says so, and what the selected subscription adds to the commitments."""
+        if self.subscription is None or self.cycle is None:
+            return {}
+        start, end = self.cycle
+        sharing = [
+            s for s in self.billable
+            if s.start_date <= end and (s.end_date is None or s.end_date >= start)
+        ]
+        if len(sharing) < 2:
+            return {}
+        day = min(end, today())
+        primary = rules.primary_subscription(selectors.subscription_terms(self.billable), day)
+        return {
+            "sharing": [subscription_label(s) for s in sharing if s.pk != self.subscription.pk],
+            "contribution": self.subscription,
+            "primary_label": next(
+                (subscription_label(s) for s in sharing if primary and s.pk == primary.id), None
+            ),
+        }
 
     def _forecasts(self) -> list[dict]:
         """The cycle's stored forecast per usage type, as the cards show it."""
@@ -316,6 +339,7 @@ class UsageOverviewView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, T
         self.filter_form = UsageOverviewFilterForm(request.GET or None)
         self.all_rows = selectors.usage_overview_for(request.user, today())
         self.rows = usage_overview_filter(self.all_rows, self.filter_form)
+        self.without_usage = list(selectors.active_without_usage_for(request.user, today()))
         return super().get(request, *args, **kwargs)
 
     def get_table_data(self):
@@ -324,7 +348,9 @@ class UsageOverviewView(LoginRequiredMixin, SafeExportMixin, SingleTableMixin, T
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             filter_form=self.filter_form,
-            customer_count=self.all_rows.values("customer_id").distinct().count(),
+            customer_count=self.all_rows.values("customer_id").distinct().count()
+            + len(self.without_usage),
+            without_usage=self.without_usage,
             forecast_method=FORECAST_METHOD,
             **kwargs,
         )

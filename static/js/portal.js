@@ -16,3 +16,13 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   window.print();
 });
+// The navigation folds behind a Menu button on narrow screens (portal.css, `.js`).
+document.documentElement.classList.add("js");
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".nav-toggle");
+  if (!toggle) return;
+  const nav = document.getElementById(toggle.getAttribute("aria-controls"));
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  nav.classList.toggle("open", open);
+});

@@ -61,7 +61,7 @@ def test_full_admin_invites_changes_role_and_removes(client, world, mailoutbox,
     client.post(f"/orgs/{world.a.customer.pk}/people/{newbie.pk}/", {"remove": "1"})
     assert not Person.objects.filter(pk=newbie.pk).exists()
     log = client.get(f"/orgs/{world.a.customer.pk}/audit/").content.decode()
-    assert "person.remove" in log and "newbie@example.test" in log
+    assert "Removed the person" in log and "newbie@example.test" in log
 
 
 def test_inviting_someone_of_another_organisation_shows_the_reason(client, world):

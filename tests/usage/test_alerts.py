@@ -184,6 +184,28 @@ def test_alerts_are_listed_on_the_customer_home(client, world, subscription, tim
     alerts_evaluate(customer_id=world.a.customer.pk, day=CYCLE_START)
     client.force_login(world.a[Role.CUSTOMER_READ_ONLY])
     body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
-    assert "3 overage alerts" in body and "Any overage" in body
+    assert "Latest overage alerts" in body and "Any overage" in body
     alerts_page = client.get(f"/customers/{world.a.customer.pk}/usage/alerts/")
     assert "Any overage" in alerts_page.content.decode()
+
+
+def test_customer_home_shows_the_latest_five_alerts_and_links_to_all(
+    client, world, subscription, time_machine
+):
+    time_machine.move_to("2024-06-20T12:00Z")
+    for offset in range(8):
+        OverageAlert.objects.create(
+            customer=world.a.customer, cycle_start=CYCLE_START,
+            cycle_end=CYCLE_START + timedelta(days=29), usage_type="IVR Port",
+            threshold=str(10 + offset), usage_date=CYCLE_START + timedelta(days=offset),
+            units_used=10, units_commitment=10, units_overage=0,
+        )
+    client.force_login(world.a[Role.CUSTOMER_READ_ONLY])
+    body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
+    table = body[body.index('id="overage-alerts"'):]
+    table = table[:table.index("</table>")]
+    days = [f"2024-06-{9 + offset:02d}" for offset in range(8)]
+    shown = [day for day in days if f"{day}</td>" in table]
+    assert shown == ["2024-06-12", "2024-06-13", "2024-06-14", "2024-06-15", "2024-06-16"]
+    assert "All 8 alerts and their settings" in body
+    assert f'href="/customers/{world.a.customer.pk}/usage/alerts/"' in body

@@ -96,7 +96,7 @@ def test_cards_show_the_current_cycle(client, world, clock):
     assert body.count("<svg") == 3  # premium, standard, IVR
     assert "Daily details" in body
     # Voice entitlement 3 × 25 + 0 = 75, surge 0.
-    assert "75 concurrent voice contacts" in body
+    assert '<span class="figure">75</span> <span class="of">concurrent voice contacts' in body
     # Standard named +3 a day in a first cycle (the previous cycle has no day this early):
     # no history, so half that pace, at most a quarter of the 29 counted: 9 + 7 → 16.
     assert "forecast billed overage 16 (likely 12 to 22)" in body
@@ -437,4 +437,78 @@ def test_digital_card_shows_the_cycles_digital_usage(client, world, clock):
     included = Sku.objects.get(code="A-CHAN-U-SMS-INTL").included_units
     body = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
     beyond = max(0, 1200 - included)
-    assert f"<td>1200</td><td>{included}</td><td>{beyond}</td>" in body
+    cells = (1200, included, beyond)
+    assert "".join(f'<td class="num">{n}</td>' for n in cells) in body
+
+
+def test_partner_usage_view_figures_of_a_row_name_their_day(client, world, clock):
+    subscription = Subscription.objects.get(customer=world.a.customer)
+    subscription.start_date = date(2024, 3, 9)
+    subscription.save()
+    row = {"customer": world.a.customer, "subscription": subscription, "cycle_start": CYCLE[0],
+           "usage_type": IVR}
+    # The busiest day had more agents in overage (more ports included) than the latest.
+    DailyUsageFactory(**row, usage_date=CYCLE[0], units_used=96, units_commitment=90,
+                      units_overage=6)
+    DailyUsageFactory(**row, usage_date=CYCLE[0] + timedelta(days=1), units_used=80,
+                      units_commitment=96, units_overage=0)
+    cycle_usage_from_daily_rows()
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    response = client.get("/usage/")
+    (ivr,) = [r.record for r in response.context["table"].rows]
+    # Not "96 of 96 (100 %), overage 6": each figure from a named day.
+    assert (ivr.last_usage_date, ivr.day_used, ivr.day_commitment, ivr.percent) == (
+        CYCLE[0] + timedelta(days=1), 80, 96, 83
+    )
+    assert (ivr.overage, ivr.overage_day, ivr.status) == (6, CYCLE[0], "over")
+    body = response.content.decode()
+    assert "Latest day" in body and "Overage peak day" in body
+    export = client.get("/usage/?_export=csv").content.decode().splitlines()
+    assert export[0].startswith("Customer,Usage Type,Latest day,Used that day,Commitment that day")
+    assert ",2024-06-10,80,96,83,6,2024-06-09," in export[1]
+
+
+def test_partner_usage_view_counts_and_names_active_customers_without_usage(
+    client, world, clock
+):
+    setup_usage(world.a)
+    idle = CustomerFactory(name="Idle Co", partner=world.a.partner)
+    SubscriptionFactory(customer=idle, start_date=date(2024, 6, 1))
+    ended = CustomerFactory(name="Ended Co", partner=world.a.partner)
+    SubscriptionFactory(customer=ended, start_date=date(2024, 1, 1), end_date=date(2024, 5, 1),
+                        status=Subscription.Status.ENDED)
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    response = client.get("/usage/")
+    body = response.content.decode()
+    assert response.context["customer_count"] == 2
+    assert "Current billing cycle of 2 customers with an active subscription." in body
+    section = body[body.index('id="without-usage"'):]
+    assert "Idle Co" in section and "Ended Co" not in body
+    assert world.b.customer.name not in body
+
+
+def test_daily_detail_with_two_subscriptions_says_usage_is_the_customers_total(
+    client, world, clock
+):
+    first = setup_usage(world.a)
+    second = SubscriptionFactory(
+        customer=world.a.customer, start_date=date(2024, 5, 20), standard_agents=7,
+        premium_agents=2, addon_ivr_ports=3,
+    )
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    for picked in (first, second):
+        response = client.get(daily_url(world.a, subscription=picked.pk))
+        body = response.content.decode()
+        assert 'id="shared-usage"' in body and "total across its subscriptions." in body
+        own = (picked.standard_agents, picked.premium_agents, picked.addon_ivr_ports)
+        assert (
+            "This subscription contributes {} standard agents, {} premium agents and {} "
+            "add-on IVR ports".format(*own)
+        ) in body
+        from usage.views import subscription_label
+
+        assert f"primary subscription: {subscription_label(first)}" in body
+    # One subscription alone: nothing to explain.
+    second.delete()
+    body = client.get(daily_url(world.a)).content.decode()
+    assert 'id="shared-usage"' not in body

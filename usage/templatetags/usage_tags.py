@@ -12,6 +12,8 @@ from usage.views import FORECAST_BASIS, FORECAST_METHOD, evidence_url
 
 register = template.Library()
 
+LATEST_ALERTS = 5
+
 
 def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict | None:
     current = dashboard.current
@@ -63,13 +65,16 @@ def usage_cards(context, customer):
     if dashboard.agent_types and dashboard.current.cycle_start:
         agents = [_type_figures(dashboard, t) for t in dashboard.agent_types]
     ivr = _type_figures(dashboard, rules.IVR_PORT) if dashboard.current.cycle_start else None
+    alerts = selectors.alerts_of(customer, today)
     return {
         "customer": customer,
         "current": dashboard.current,
         "agents": [a for a in agents if a],
         "ivr": ivr,
         "digital": dashboard.digital,
-        "alerts": list(selectors.alerts_of(customer, today)),
+        # The latest few on the dashboard; the alerts page has them all.
+        "alerts": list(alerts.order_by("-usage_date", "-pk")[:LATEST_ALERTS]),
+        "alert_count": alerts.count(),
         "can_change": context.get("can_change", False),
         "forecast_method": FORECAST_METHOD,
     }
