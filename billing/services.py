@@ -615,6 +615,7 @@ def _sequences(partner_ids: set[int]) -> dict[int, InvoiceSequence]:
     return {row.partner_id: row for row in rows}
 
 
+@transaction.atomic
 def _write(drafts: list[_Draft], now: datetime) -> list[Invoice]:
     """Number, chain and store the invoices of the drafts that bill something; close
     every draft's cycle."""

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from kombu import pools
 
 from orgs.models import QueuedEmail
 from orgs.roles import Role
@@ -73,10 +74,11 @@ def point_app_at(app, url: str) -> None:
     """This process (the web side) publishes to `url` from now on."""
     app.conf.broker_url = url
     app.conf.task_always_eager = False
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps one pool per broker URL process-wide: closing only the app's pool would
+    # leave a closed pool there for the next test that publishes to the same URL.
+    pools.reset()
 
 
 def delivered(outbox: Path) -> list[str]:

@@ -182,7 +182,13 @@ def test_exports_give_the_table_rows(client, world, clock, export):
         exported = list(csv.reader(io.StringIO(response.content.decode())))
     else:
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-        exported = [["" if v is None else str(v) for v in row] for row in sheet.values]
+        # Dates are real date cells (sortable in a spreadsheet) shown in ISO form.
+        assert sheet["A2"].is_date and sheet["A2"].number_format == "yyyy-mm-dd"
+        exported = [
+            ["" if v is None else v.date().isoformat() if isinstance(v, dt.datetime) else str(v)
+             for v in row]
+            for row in sheet.values
+        ]
     assert exported[0] == HEADERS
     assert exported == shown
     assert exported[1] == ["2024-06-09", "IVR Port", "10", "50", "0", "0", "Ports", ""]
