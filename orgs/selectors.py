@@ -13,14 +13,15 @@ def customers_for_list(
     person: Person, reachable: QuerySet[Organization] | None = None
 ) -> QuerySet[Organization]:
     """The customers on a person's customer list: every customer they may see, plus the
-    trial customers their partner may only provision, plus customers asked for consent to
-    a trial of this partner; with what the columns need. `listed_by_trial_only` marks the
-    rows whose customer home the person cannot open (consent pending, or provisioning-only
-    access): their name links to the trial instead."""
+    trial customers their partner may only provision; with what the columns need.
+    `listed_by_trial_only` marks the rows whose customer home the person cannot open
+    (provisioning-only access): their name links to the trial instead. A customer asked
+    for consent is not listed until a full admin accepts: its partner sees the trial,
+    with only what it typed (issue 13.3)."""
     from django.db.models import BooleanField, ExpressionWrapper, Q
 
     from subscriptions.models import Subscription
-    from trials.selectors import open_trials_prefetch, pending_consent_customer_ids
+    from trials.selectors import open_trials_prefetch
 
     today = timezone.now().date()
     if reachable is None:
@@ -32,11 +33,8 @@ def customers_for_list(
         .select_related("order__offer")
     )
     reachable = reachable.values("pk")
-    # A customer only asked for consent shows nothing of what it bought from others.
     current = current.filter(customer__in=reachable)
-    listed = Organization.objects.filter(
-        Q(pk__in=reachable) | Q(pk__in=pending_consent_customer_ids(person))
-    )
+    listed = Organization.objects.filter(pk__in=reachable)
     return (
         listed.customers()
         .annotate(

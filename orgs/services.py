@@ -28,12 +28,15 @@ def _require(person: Person | None, organization: Organization, action: str) -> 
 
 
 def person_email_available(email: str, *, organization: Organization | None = None) -> None:
-    """One organisation per person: an email already in another organisation is refused."""
+    """One organisation per person: an email already in another organisation is refused,
+    with a message that does not say where (or that) it is in use (issue 13.3)."""
     existing = Person.objects.filter(email__iexact=email).select_related("organization").first()
     if existing and (organization is None or existing.organization_id != organization.pk):
-        raise ValidationError(
-            {"email": _("%(email)s already belongs to another organisation.") % {"email": email}}
-        )
+        raise ValidationError({"email": email_unavailable_message()})
+
+
+def email_unavailable_message() -> str:
+    return _("This email address cannot be used here. Give another one.")
 
 
 def set_password_url(person: Person) -> str:

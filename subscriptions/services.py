@@ -449,11 +449,13 @@ def order_account_manager_notify_if_due(*, order_id: int, today: date | None = N
 
 
 def organization_suggestions(
-    *, customer_admin_email: str, company_name: str, limit: int = 5
+    *, partner: Organization, customer_admin_email: str, company_name: str, limit: int = 5
 ) -> list[Organization]:
     """Existing customer organisations the order may belong to: the admin email's own
     organisation first, then those whose name starts like the company's and whose admins
-    share the email's domain."""
+    share the email's domain. Only what the link's user could know already: the exact
+    email names its organisation, while name-and-domain matches come only from customers
+    related to the order's `partner` (never a list of other partners' customers)."""
     email = (customer_admin_email or "").strip().lower()
     found: list[Organization] = []
     owner = (
@@ -471,6 +473,7 @@ def organization_suggestions(
         candidates = (
             Organization.objects.unscoped()
             .customers()
+            .filter(partner_relationships__partner=partner)
             .filter(people__email__iendswith=f"@{domain}")
             .exclude(pk__in=[org.pk for org in found])
             .distinct()
@@ -587,13 +590,13 @@ def order_provision(
     if customer is None:
         owner = Person.objects.filter(email__iexact=customer_admin_email).first()
         if owner is not None:
+            # Neutral: the wizard suggests the organisation this email administers.
             raise ValidationError(
                 {
                     "customer_admin_email": _(
-                        "%(email)s already belongs to an organisation: map the order onto "
-                        "that organisation instead of creating a new one."
+                        "This email address cannot be the admin of a new organisation. "
+                        "Give another one, or choose the existing organisation it administers."
                     )
-                    % {"email": customer_admin_email}
                 }
             )
         agent_model = rules.subscription_agent_model(order_commit.agent_model, [])
@@ -697,10 +700,7 @@ def _partner_first_admin(*, partner: Organization, email: str, name: str, countr
         )
     except ValidationError:
         raise ValidationError(
-            {
-                "partner_admin_email": _("%(email)s already belongs to an organisation.")
-                % {"email": email}
-            }
+            {"partner_admin_email": org_services.email_unavailable_message()}
         ) from None
     if partner.account_manager_id is None:
         partner.account_manager = admin
@@ -739,7 +739,7 @@ def _map_onto(
     managing = relationships.filter(is_managing=True).first()
     if managing is not None and managing.partner_id != partner.pk:
         raise ValidationError(
-            {"organization": _("This organisation is managed by another partner.")}
+            {"organization": _("The order cannot be mapped onto this organisation.")}
         )
     models_in_use = (
         Subscription.objects.unscoped()

@@ -293,6 +293,7 @@ class SetupNowView(View):
 
     def _suggestions(self) -> list[Organization]:
         return services.organization_suggestions(
+            partner=self.order.partner,
             customer_admin_email=self.state.get("customer_admin_email", ""),
             company_name=self.state.get("company_name", ""),
         )

@@ -52,6 +52,9 @@ class Trial(models.Model):
         _("status"), max_length=24, choices=Status.choices, default=Status.ACTIVE
     )
     admin_email = models.EmailField(_("customer admin email"))
+    # What the partner typed when it asked an existing customer for consent: all it sees
+    # of the customer until a full admin accepts (no enumeration across tenants).
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
     length_days = models.PositiveSmallIntegerField(
         _("length"), choices=Length.choices, default=Length.DAYS_90
     )
@@ -99,6 +102,19 @@ class Trial(models.Model):
 
     def __str__(self) -> str:
         return f"Trial {self.pk} of {self.customer} by {self.partner}"
+
+    @property
+    def customer_disclosed(self) -> bool:
+        """False while an existing customer has not consented (pending, lapsed or
+        cancelled before consent): the partner then knows only what it typed."""
+        return self.consent_requested_at is None or self.consent_accepted_at is not None
+
+    @property
+    def customer_label(self) -> str:
+        """The customer's name as the trial's partner may see it."""
+        if self.customer_disclosed:
+            return self.customer.name
+        return self.company_name or self.admin_email
 
     @property
     def service_codes(self) -> list[str]:

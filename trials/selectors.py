@@ -38,16 +38,6 @@ def open_trials_prefetch(person: Person, to_attr: str = "open_trials") -> Prefet
     )
 
 
-def pending_consent_customer_ids(person: Person) -> QuerySet:
-    """Customers asked for consent to a trial that `person` may see: on the partner's list
-    while they wait, though the partner has no access to them yet."""
-    return (
-        Trial.objects.visible_to(person)
-        .filter(status=Trial.Status.PENDING_CONSENT)
-        .values("customer_id")
-    )
-
-
 def expiring_trials(person: Person, customer, today: dt.date | None = None) -> list[dict]:
     """The customer's trial licences with their days left, for the customer's home."""
     today = today or timezone.localdate()

@@ -89,8 +89,10 @@ class TrialStartView(SellerRequiredMixin, FormView):
         if trial.status == Trial.Status.PENDING_CONSENT:
             messages.success(
                 self.request,
-                _("%(customer)s already exists: a consent request was sent to its full admins.")
-                % {"customer": trial.customer.name},
+                _(
+                    "The trial waits for the customer's consent: its admins were asked to "
+                    "accept it."
+                ),
             )
         else:
             messages.success(self.request, _("Trial started."))
@@ -309,7 +311,17 @@ class ConsentView(View):
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
 
+            messages.info(
+                request,
+                _(
+                    "Log in to answer the trial request: the link opens only for the "
+                    "people it was sent to."
+                ),
+            )
             return redirect_to_login(request.get_full_path())
+        # Bound to its recipients: anyone else learns nothing, not even that it exists.
+        if not services.is_consent_recipient(request.user, self.trial):
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def _may_accept(self) -> bool:

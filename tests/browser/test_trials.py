@@ -26,7 +26,7 @@ def test_consent_path(page):
     log_in(page, a[Role.SALES_FULL_ADMIN].email)
     page.get_by_role("link", name="Trials").click()
     page.get_by_role("button", name="Start trial").click()
-    page.get_by_label("Company name").fill(b.customer.name)
+    page.get_by_label("Company name").fill("Typed Company")
     page.get_by_label("Admin email").fill(b[Role.CUSTOMER_FULL_ADMIN].email)
     page.get_by_label("Country (sets the data residency region)").select_option("GB")
     page.get_by_label("Calling").check()
@@ -34,10 +34,13 @@ def test_consent_path(page):
     assert page.locator("#trial-status").inner_text() == "Trial pending customer consent"
     assert page.get_by_role("button", name="Resend consent email").is_visible()
 
-    # The customer is on the partner's list while it waits.
-    page.get_by_role("link", name="Customers").click()
-    row = page.locator("table#customers tr", has_text=b.customer.name)
+    # The partner sees only what it typed until the customer consents (issue 13.3).
+    assert b.customer.name not in page.content()
+    page.get_by_role("link", name="Trials").click()
+    row = page.locator("table#trials tr", has_text="Typed Company")
     assert "Trial pending customer consent" in row.inner_text()
+    page.get_by_role("link", name="Customers").click()
+    assert b.customer.name not in page.locator("table#customers").inner_text()
     _log_out(page)
 
     # The consent email reached the customer's full admin with the signed link.
@@ -46,7 +49,8 @@ def test_consent_path(page):
     link = re.search(r"https?://\S+/trials/consent/\S+/", consent.body).group(0)
     path = "/" + link.split("/", 3)[3]
 
-    page.goto(path)  # not logged in yet: the login page, then back to the link
+    page.goto(path)  # not logged in yet: the login page says why, then back to the link
+    assert page.get_by_text("Log in to answer the trial request").is_visible()
     page.get_by_label("Email").fill(b[Role.CUSTOMER_FULL_ADMIN].email)
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Log in").click()

@@ -32,7 +32,10 @@ def test_an_email_of_another_organisation_cannot_be_made_admin(world):
                                organization=world.a.customer, email=taken.upper(),
                                role=Role.CUSTOMER_FULL_ADMIN)
     assert "email" in error.value.message_dict
-    assert "another organisation" in error.value.message_dict["email"][0]
+    # Refused without saying where (or that) the email is in use (issue 13.3).
+    assert error.value.message_dict["email"][0] == (
+        "This email address cannot be used here. Give another one."
+    )
 
 
 def test_role_must_exist_in_the_organisation(world):

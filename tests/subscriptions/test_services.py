@@ -334,21 +334,24 @@ def test_an_order_without_agents_follows_the_customers_model(world):
 
 
 def test_organisation_suggestions(world):
-    hooli = CustomerFactory(name="Hooli Inc")
+    hooli = CustomerFactory(name="Hooli Inc", partner=world.a.partner)
     PersonFactory(email="gavin@hooli.example", organization=hooli, role=Role.CUSTOMER_FULL_ADMIN)
-    hoolig = CustomerFactory(name="HooliGAN")
+    hoolig = CustomerFactory(name="HooliGAN", partner=world.a.partner)
     PersonFactory(email="x@hooli.example", organization=hoolig, role=Role.CUSTOMER_FULL_ADMIN)
     CustomerFactory(name="Hooli elsewhere")  # nobody at hooli.example
     by_email = services.organization_suggestions(
+        partner=world.a.partner,
         customer_admin_email="x@hooli.example", company_name="Hooli Europe"
     )
     assert by_email == [hoolig, hooli]
     by_name = services.organization_suggestions(
+        partner=world.a.partner,
         customer_admin_email="new@hooli.example", company_name="Hooli Europe"
     )
     assert by_name == [hooli, hoolig]
     assert (
         services.organization_suggestions(
+            partner=world.a.partner,
             customer_admin_email="new@other.example", company_name="Hooli"
         )
         == []

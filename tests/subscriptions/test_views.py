@@ -285,7 +285,7 @@ def test_confirm_errors_point_at_the_step(client, world, order):
     run_partner_wizard(step, admin=world.b[Role.CUSTOMER_READ_ONLY].email)
     # The email's organisation is suggested first; choosing "new" anyway fails at confirm.
     page = step("confirm", {}).content.decode()
-    assert "already belongs to an organisation" in page
+    assert "cannot be the admin of a new organisation" in page
     assert "/admin/" in page
     assert Order.objects.get(pk=order.pk).status == Order.Status.SETUP_STARTED
 

@@ -208,16 +208,24 @@ def test_unanswered_consent_is_cancelled_after_30_days(
     assert world.b.customer not in customers_for_list(world.a[Role.SALES_FULL_ADMIN])
 
 
-def test_pending_consent_customer_is_on_the_partner_list(
+def test_pending_consent_customer_is_not_on_the_partner_list(
     world, clock, django_capture_on_commit_callbacks, mailoutbox
 ):
+    """Nothing of customer B reaches partner A before consent (issue 13.3): the partner
+    sees its trial, with what it typed; the customer joins its list on acceptance."""
     from orgs.selectors import customers_for_list
 
-    request_consent(world, clock, django_capture_on_commit_callbacks, mailoutbox)
-    listed = customers_for_list(world.a[Role.SALES_FULL_ADMIN])
-    assert world.b.customer in listed
-    # ...but only the partner's own trial reaches it: nothing else of customer B.
-    assert world.b.customer not in Organization.objects.visible_to(world.a[Role.SALES_FULL_ADMIN])
+    trial = request_consent(world, clock, django_capture_on_commit_callbacks, mailoutbox)
+    seller = world.a[Role.SALES_FULL_ADMIN]
+    assert world.b.customer not in customers_for_list(seller)
+    assert world.b.customer not in Organization.objects.visible_to(seller)
+    assert not trial.customer_disclosed and trial.customer_label == "NewCo"
+    services.trial_consent_accept(
+        person=world.b[Role.CUSTOMER_FULL_ADMIN], trial=trial, access="full"
+    )
+    trial.refresh_from_db()
+    assert trial.customer_disclosed and trial.customer_label == world.b.customer.name
+    assert world.b.customer in customers_for_list(seller)
 
 
 def test_paying_customer_starts_added_services_at_once(

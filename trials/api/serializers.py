@@ -74,7 +74,10 @@ class TrialConvertSerializer(serializers.Serializer):
 
 
 class TrialSerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    # Until an existing customer consents, its partner sees only what it typed: no id,
+    # and the company name it gave (issue 13.3).
+    customer = serializers.SerializerMethodField()
+    customer_name = serializers.CharField(source="customer_label", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     services = serializers.ListField(
         source="service_codes", child=serializers.CharField(), read_only=True
@@ -106,6 +109,10 @@ class TrialSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_customer(self, trial: Trial) -> int | None:
+        """The customer's id; null while the customer has not consented."""
+        return trial.customer_id if trial.customer_disclosed else None
 
     def get_days_left(self, trial: Trial) -> int | None:
         from django.utils import timezone

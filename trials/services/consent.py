@@ -17,6 +17,7 @@ from orgs.emails import absolute_url, email_send, english
 from orgs.models import PartnerRelationship, Person
 from trials import rules
 from trials.models import (
+    Service,
     Trial,
 )
 from trials.services.common import (
@@ -60,6 +61,19 @@ def trial_for_consent_token(token: str) -> Trial | None:
     return trial
 
 
+def is_consent_recipient(person: Person, trial: Trial) -> bool:
+    """The consent link opens for the people it was sent to only: the admin email the
+    partner typed and the customer's full admins (all of the customer's organisation)."""
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return False
+    if person.organization_id != trial.customer_id:
+        return False
+    return (
+        person.role == roles.Role.CUSTOMER_FULL_ADMIN
+        or person.email.lower() == trial.admin_email.lower()
+    )
+
+
 def _send_consent(trial: Trial) -> None:
     recipients = [trial.admin_email, *_customer_full_admins(trial.customer)]
     deadline = rules.consent_deadline(timezone.localdate(trial.consent_requested_at))
@@ -94,7 +108,22 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
         )
     if access not in PartnerRelationship.Access.values:
         raise ValidationError({"access": _("Choose full or provisioning-only access.")})
+    from trials.services.lifecycle import drop_services, services_refused_on_consent
+
     before = _before(trial)
+    refused = services_refused_on_consent(trial)
+    if refused and set(refused) >= set(trial.service_codes) - {Service.DEVICES}:
+        raise ValidationError(
+            {
+                "services": _(
+                    "Your organisation has bought or is already trialling %(services)s: "
+                    "nothing in this request can be trialled."
+                )
+                % {"services": ", ".join(str(Service(s).label) for s in refused)}
+            }
+        )
+    if refused:
+        drop_services(trial, refused)
     _set_status(trial, Trial.Status.PENDING_PROVISIONING)
     trial.consent_accepted_at = timezone.now()
     trial.consent_accepted_by = person
@@ -105,7 +134,13 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
     if not created and not relationship.is_managing and relationship.access != access:
         relationship.access = access
         relationship.save(update_fields=["access"])
-    _audit(person, trial, "trial.accept_consent", before=before, extra={"access": access})
+    _audit(
+        person,
+        trial,
+        "trial.accept_consent",
+        before=before,
+        extra={"access": access, "services_dropped": sorted(refused)},
+    )
     sellers = Person.objects.filter(
         organization=trial.partner,
         role__in=[roles.Role.SALES_FULL_ADMIN, roles.Role.SALES_ADMIN],

@@ -82,6 +82,38 @@ def services_available(customer: Organization, partner: Organization) -> list[st
     return [s for s in available if s not in set(own) or s == Service.DEVICES]
 
 
+def services_refused_on_consent(trial: Trial) -> list[str]:
+    """The services of a trial waiting for consent that its customer cannot have on
+    trial (bought already, or on trial with another partner or this one)."""
+    own_open = TrialService.objects.filter(
+        trial__customer=trial.customer,
+        trial__partner=trial.partner,
+        trial__status__in=OPEN_STATUSES,
+    ).exclude(trial=trial)
+    return rules.services_refused(
+        trial.service_codes,
+        services_bought(trial.customer),
+        services_trialled_by_others(trial.customer, trial.partner, exclude=trial)
+        | set(own_open.values_list("service", flat=True)),
+    )
+
+
+def drop_services(trial: Trial, refused: list[str]) -> None:
+    """Take `refused` off `trial`, with the sizes that went with them."""
+    remaining = [s for s in trial.service_codes if s not in refused]
+    _apply_sizes(
+        trial,
+        TrialSizes(
+            services=remaining,
+            meetings_site_url=trial.meetings_site_url,
+            meetings_time_zone=trial.meetings_time_zone,
+            standard_agents=trial.standard_agents,
+            premium_agents=trial.premium_agents,
+            devices={d.model: d.quantity for d in trial.devices.all()},
+        ),
+    )
+
+
 def _check_sizes(
     sizes: TrialSizes,
     *,
@@ -225,12 +257,15 @@ def trial_start(
         return trial_start_for_customer(
             actor=actor, partner=partner, customer=existing, sizes=sizes, length_days=length_days
         )
-    _check_sizes(sizes, customer=existing, partner=partner)
+    # Checked as for a new customer: what it bought or trials with others is its own
+    # business until a full admin consents (services it cannot have are dropped then).
+    _check_sizes(sizes, customer=None, partner=partner)
     trial = Trial.objects.create(
         customer=existing,
         partner=partner,
         status=Trial.Status.PENDING_CONSENT,
         admin_email=admin_email,
+        company_name=company_name.strip()[:200],
         length_days=length_days,
         consent_requested_at=timezone.now(),
         created_by=actor,
@@ -363,7 +398,8 @@ def trial_change_services(*, actor: Person | None, trial: Trial, sizes: TrialSiz
     _require_trial(actor, trial)
     if not trial.is_open:
         raise ValidationError({"status": _("This trial is over.")})
-    _check_sizes(sizes, customer=trial.customer, partner=trial.partner, trial=trial)
+    customer = trial.customer if trial.customer_disclosed else None
+    _check_sizes(sizes, customer=customer, partner=trial.partner, trial=trial)
     before = _before(trial)
     _apply_sizes(trial, sizes)
     _audit(actor, trial, "trial.change_services", before=before)
