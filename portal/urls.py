@@ -27,3 +27,6 @@ urlpatterns = [
     path("", include("trials.urls")),
     path("", include("billing.urls")),
 ]
+
+# Under /api/, a path that matches nothing answers the API's JSON error body.
+handler404 = "orgs.api.errors.not_found"

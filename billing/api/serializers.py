@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,7 +9,8 @@ from billing import rules
 from billing.models import Invoice, InvoiceLine
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+# A decimal string, as DRF writes a DecimalField (never a JSON number: no float rounding).
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"})
 class MoneyField(serializers.Field):
     """A Decimal as a string rounded to the invoice's currency ("123.45")."""
 

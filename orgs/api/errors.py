@@ -67,3 +67,15 @@ def exception_handler(exc: Exception, context: dict) -> Any:
             detail = response.data.get("detail", "")
         response.data = {"message": str(detail) or response.status_text, "errors": []}
     return response
+
+
+def not_found(request, exception=None):
+    """The site's 404 handler: under /api/ the JSON error body (a path that matches no
+    endpoint, such as a negative id, is as absent as another tenant's object); elsewhere
+    the page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": _("Not found."), "errors": []}, status=404)
+    return page_not_found(request, exception)

@@ -48,7 +48,7 @@ def test_partner_starts_a_trial_for_a_new_customer(api, world, clock):
     assert sorted(data["services"]) == ["contact_center", "devices", "meetings"]
     assert data["devices"] == [{"model": "desk_pro", "quantity": 2}]
     customer_id = data["customer"]
-    listed = api.get(f"/api/v1/customers/{customer_id}/trials/").json()
+    listed = api.get(f"/api/v1/customers/{customer_id}/trials/").json()["results"]
     assert [t["id"] for t in listed] == [data["id"]]
 
 
@@ -171,7 +171,7 @@ def test_provisioning_only_partner_reads_and_manages_its_trial(api, world):
     api.force_authenticate(world.a[Role.SALES_FULL_ADMIN])
     listed = api.get(f"/api/v1/customers/{customer_b.pk}/trials/")
     assert listed.status_code == 200
-    assert [t["id"] for t in listed.json()] == [trial.pk]
+    assert [t["id"] for t in listed.json()["results"]] == [trial.pk]
     assert api.get(f"/api/v1/customers/{customer_b.pk}/trials/{trial.pk}/").status_code == 200
     # ...but nothing else of a customer it may only provision.
     assert api.get(f"/api/v1/customers/{customer_b.pk}/").status_code == 404

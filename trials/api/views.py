@@ -87,7 +87,9 @@ class CustomerTrialViewSet(CustomerScopedViewSet):
 
     @extend_schema(parameters=[], responses=TrialSerializer(many=True))
     def list(self, request, customer_id=None):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        # Paginated like every list of the API (and as the schema says).
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         parameters=[], request=TrialCustomerStartSerializer, responses={201: TrialSerializer}
