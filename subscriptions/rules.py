@@ -129,11 +129,6 @@ def account_manager_due(requested_start_date: date, today: date) -> bool:
     return today >= requested_start_date + ACCOUNT_MANAGER_DELAY
 
 
-def billing_day(start_date: date) -> int:
-    """The day of month of the subscription's start date (SPEC §3)."""
-    return start_date.day
-
-
 def email_domain(email: str) -> str:
     return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
 

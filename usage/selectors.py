@@ -475,10 +475,10 @@ def active_without_usage(customers: QuerySet[Organization], today: date) -> Quer
 
 
 def active_customer_ids(today: date) -> QuerySet:
-    """Ids of the customers with a subscription active today (Subscription.is_active_on)."""
+    """Ids of the customers with a subscription active today (started, not ended, set up)."""
     return (
         Subscription.objects.unscoped()
-        .exclude(status=Subscription.Status.PENDING_SETUP)  # as Subscription.is_active_on
+        .exclude(status=Subscription.Status.PENDING_SETUP)
         .filter(start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .values("customer_id")
