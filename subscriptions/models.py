@@ -12,6 +12,7 @@ from django_countries.fields import CountryField
 
 from orgs.models import Organization
 from orgs.tenancy import TenantQuerySet
+from subscriptions import rules
 
 
 class AgentModel(models.TextChoices):
@@ -195,5 +196,4 @@ class Subscription(models.Model):
 
     @property
     def billing_day(self) -> int:
-        """The day of month of the start date (SPEC §3)."""
-        return self.start_date.day
+        return rules.billing_day(self.start_date)

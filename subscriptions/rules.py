@@ -129,6 +129,11 @@ def account_manager_due(requested_start_date: date, today: date) -> bool:
     return today >= requested_start_date + ACCOUNT_MANAGER_DELAY
 
 
+def billing_day(start_date: date) -> int:
+    """The day of month the subscription's billing cycles start: its start date's (SPEC §3)."""
+    return start_date.day
+
+
 def email_domain(email: str) -> str:
     return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
 
