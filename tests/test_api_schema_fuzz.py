@@ -48,6 +48,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application, config=C
 REQUESTS: Counter = Counter()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes the database connection around each request, as in
+    production; inside a test that would close the test's transaction. Django's own test
+    client unhooks the same signal."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(params=["partner", "customer"])
 def caller(request, world):
     """(token, the ids this caller owns) for a partner's or a customer's full admin."""

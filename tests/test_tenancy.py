@@ -71,7 +71,8 @@ EXEMPT: dict[str, str] = {
     "dev/outbox/": "developer outbox: DEBUG only, 404 otherwise",
     "api/v1/schema/": "the public API description",
     "api/v1/docs/": "the public API description",
-    "trials/consent/": "signed consent link: the token is the scope; tested in tests/trials",
+    "trials/consent/": "signed consent link, bound to its recipients (404 to anyone else): "
+    "tested in tests/trials and tests/test_no_enumeration.py",
     "setup-now/": "Set up now links: the signed token is the authority (tests/subscriptions)",
 }
 # Where a read-only admin may write: their own account only.
