@@ -64,11 +64,15 @@ class InvoiceMixin(CustomerPageMixin):
 
 
 def invoice_context(invoice: Invoice, *, links: bool = True) -> dict:
-    """What the invoice document shows: lines paired with their daily-detail links."""
+    """What the invoice document shows: lines paired with the evidence of their cycle's
+    peak day and their daily-detail links."""
+    peaks = selectors.peak_days(invoice) if links else {}
     lines = [
         {
             "line": line,
             "link": line_link(invoice, line) if links else "",
+            "evidence": peak_evidence_link(invoice, line, peaks),
+            "peak_day": peaks.get((line.usage_type, line.period_start)),
             "unit_price": rules.price_text(line.unit_price, invoice.currency),
             "amount": selectors.money(line.amount, invoice.currency),
         }
@@ -125,6 +129,18 @@ def line_link(invoice: Invoice, line) -> str:
         }
     )
     return f"{reverse('usage-daily', args=[invoice.customer_id])}?{query}#overage-peak"
+
+
+def peak_evidence_link(invoice: Invoice, line, peaks: dict) -> str:
+    """The evidence of the day that set the line's billed quantity (SPEC §6: every figure
+    can be explained): the first day of its billing period with the highest Units
+    Overage of its usage type."""
+    from usage.views import evidence_url
+
+    if line.kind == rules.CREDIT or not line.usage_type:
+        return ""
+    day = peaks.get((line.usage_type, line.period_start))
+    return evidence_url(invoice.customer_id, day, line.usage_type) if day else ""
 
 
 def xlsx_response(invoice: Invoice) -> HttpResponse:
