@@ -77,7 +77,10 @@ def test_the_customer_full_admin_opens_a_dispute(
     line = line_of(june)
     with django_capture_on_commit_callbacks(execute=True):
         answer = post_open(
-            api, world, june, world.a[Role.CUSTOMER_FULL_ADMIN],
+            api,
+            world,
+            june,
+            world.a[Role.CUSTOMER_FULL_ADMIN],
             {"line": line.pk, "reason": "  Three of them were trainees.  "},
         )
     assert answer.status_code == 201, answer.json()
@@ -116,7 +119,11 @@ def test_only_the_customer_full_admin_opens(api, world, june, role, status):
 
 def test_another_tenant_gets_404(api, world, june):
     answer = post_open(
-        api, world, june, world.b[Role.CUSTOMER_FULL_ADMIN], {"line": line_of(june).pk, "reason": "x"}
+        api,
+        world,
+        june,
+        world.b[Role.CUSTOMER_FULL_ADMIN],
+        {"line": line_of(june).pk, "reason": "x"},
     )
     assert answer.status_code == 404
     # B's admin under B's own customer id, naming A's invoice: still not found.
@@ -141,11 +148,7 @@ def bad_open_cases(world, june):
         ({"line": line_of(june).pk}, "reason", "required"),
         ({"line": line_of(june).pk, "reason": "   "}, "reason", ""),
         ({"line": line_of(june).pk, "reason": "y" * 2001}, "reason", "2000"),
-        *(
-            [({"line": credit.pk, "reason": "x"}, "line", "cannot be disputed")]
-            if credit
-            else []
-        ),
+        *([({"line": credit.pk, "reason": "x"}, "line", "cannot be disputed")] if credit else []),
     ]
 
 
@@ -162,7 +165,9 @@ def test_bad_input_names_the_field_and_stores_nothing(api, world, june):
 def test_a_credit_line_cannot_be_disputed(api, world, june):
     dispute = opened(world, june)
     services.dispute_resolve(
-        actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=dispute, outcome="accepted",
+        actor=world.a[Role.PARTNER_FULL_ADMIN],
+        dispute=dispute,
+        outcome="accepted",
         credit_quantity=1,
     )
     july = issue_next(world, JULY)
@@ -177,7 +182,10 @@ def test_a_credit_line_cannot_be_disputed(api, world, june):
 def test_a_line_has_at_most_one_open_dispute(api, world, june):
     first = opened(world, june)
     answer = post_open(
-        api, world, june, world.a[Role.CUSTOMER_FULL_ADMIN],
+        api,
+        world,
+        june,
+        world.a[Role.CUSTOMER_FULL_ADMIN],
         {"line": line_of(june).pk, "reason": "again"},
     )
     assert answer.status_code == 400
@@ -204,7 +212,9 @@ def test_the_window_closes_90_days_after_issue(api, world, june):
     issued = june.issued_at
     body = {"line": line.pk, "reason": "late"}
     with freeze(issued + timedelta(days=rules.DISPUTE_WINDOW_DAYS)):
-        assert post_open(api, world, june, world.a[Role.CUSTOMER_FULL_ADMIN], body).status_code == 201
+        assert (
+            post_open(api, world, june, world.a[Role.CUSTOMER_FULL_ADMIN], body).status_code == 201
+        )
     Dispute.objects.all().delete()
     with freeze(issued + timedelta(days=rules.DISPUTE_WINDOW_DAYS + 1)):
         answer = post_open(api, world, june, world.a[Role.CUSTOMER_FULL_ADMIN], body)
@@ -276,11 +286,16 @@ def test_bad_settlements_name_the_field_and_change_nothing(api, world, june, bod
 
 def test_a_settled_dispute_is_not_settled_again(api, world, june):
     dispute = opened(world, june)
-    ok = resolve(api, world.a[Role.PARTNER_FULL_ADMIN], dispute, {"outcome": "rejected", "note": "No"})
+    ok = resolve(
+        api, world.a[Role.PARTNER_FULL_ADMIN], dispute, {"outcome": "rejected", "note": "No"}
+    )
     assert ok.status_code == 200
     before = state()
     again = resolve(
-        api, world.a[Role.PARTNER_FULL_ADMIN], dispute, {"outcome": "accepted", "credit_quantity": 1}
+        api,
+        world.a[Role.PARTNER_FULL_ADMIN],
+        dispute,
+        {"outcome": "accepted", "credit_quantity": 1},
     )
     assert again.status_code == 400 and again.json()["errors"][0]["field"] == "outcome"
     assert state() == before
@@ -289,7 +304,9 @@ def test_a_settled_dispute_is_not_settled_again(api, world, june):
 def test_credits_never_exceed_the_line(world, june):
     first = opened(world, june)
     services.dispute_resolve(
-        actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=first, outcome="accepted",
+        actor=world.a[Role.PARTNER_FULL_ADMIN],
+        dispute=first,
+        outcome="accepted",
         credit_quantity=2,
     )
     second = opened(world, june, reason="The third one too")
@@ -297,18 +314,25 @@ def test_credits_never_exceed_the_line(world, june):
 
     with pytest.raises(ValidationError) as error:
         services.dispute_resolve(
-            actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=second, outcome="accepted",
+            actor=world.a[Role.PARTNER_FULL_ADMIN],
+            dispute=second,
+            outcome="accepted",
             credit_quantity=2,
         )
     assert "Between 1 and 1" in error.value.message_dict["credit_quantity"][0]
 
 
-def test_settling_is_audited_and_emailed(world, june, mailoutbox, django_capture_on_commit_callbacks):
+def test_settling_is_audited_and_emailed(
+    world, june, mailoutbox, django_capture_on_commit_callbacks
+):
     dispute = opened(world, june)
     with django_capture_on_commit_callbacks(execute=True):
         services.dispute_resolve(
-            actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=dispute, outcome="accepted",
-            credit_quantity=2, note="Two were trainees.",
+            actor=world.a[Role.PARTNER_FULL_ADMIN],
+            dispute=dispute,
+            outcome="accepted",
+            credit_quantity=2,
+            note="Two were trainees.",
         )
     entry = AuditLog.objects.get(action="dispute.accept")
     assert entry.before["status"] == "open" and entry.after["status"] == "accepted"
@@ -334,13 +358,18 @@ def issue_next(world, cycle, overage=None) -> Invoice:
 def test_an_accepted_dispute_is_credited_once_on_the_next_invoice(world, june):
     dispute = opened(world, june)
     services.dispute_resolve(
-        actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=dispute, outcome="accepted",
+        actor=world.a[Role.PARTNER_FULL_ADMIN],
+        dispute=dispute,
+        outcome="accepted",
         credit_quantity=2,
     )
     july = issue_next(world, JULY, {"IVR Port": [2]})
     credit = july.lines.get(kind=rules.CREDIT)
     assert (credit.sku, credit.quantity, credit.unit_price, credit.amount) == (
-        "A-FLEX-WCC-S-N-O", -2, D("110.50"), D("-221.00"),
+        "A-FLEX-WCC-S-N-O",
+        -2,
+        D("110.50"),
+        D("-221.00"),
     )
     assert (credit.period_start, credit.period_end, credit.adjusts) == (*JUNE, june.number)
     assert july.other_total == D("-221.00") and july.usage_total == D("65.00")
@@ -369,7 +398,9 @@ def test_a_rejected_or_open_dispute_credits_nothing(world, june):
 def test_a_credit_alone_makes_an_invoice(world, june):
     dispute = opened(world, june)
     services.dispute_resolve(
-        actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=dispute, outcome="accepted",
+        actor=world.a[Role.PARTNER_FULL_ADMIN],
+        dispute=dispute,
+        outcome="accepted",
         credit_quantity=1,
     )
     july = issue_next(world, JULY)  # July bills nothing itself
@@ -382,7 +413,9 @@ def test_a_credit_already_carried_rolls_the_whole_write_back(world, june):
     happening; the guard proves it could not credit twice anyway)."""
     dispute = opened(world, june)
     services.dispute_resolve(
-        actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=dispute, outcome="accepted",
+        actor=world.a[Role.PARTNER_FULL_ADMIN],
+        dispute=dispute,
+        outcome="accepted",
         credit_quantity=1,
     )
     dispute.refresh_from_db()
@@ -410,7 +443,9 @@ def test_a_credit_already_carried_rolls_the_whole_write_back(world, june):
 def test_the_estimate_shows_the_waiting_credit(world, june):
     dispute = opened(world, june)
     services.dispute_resolve(
-        actor=world.a[Role.PARTNER_FULL_ADMIN], dispute=dispute, outcome="accepted",
+        actor=world.a[Role.PARTNER_FULL_ADMIN],
+        dispute=dispute,
+        outcome="accepted",
         credit_quantity=1,
     )
     cycles = [services.Cycle(world.a.customer.pk, *JULY, june.subscription_id)]
