@@ -1045,6 +1045,10 @@ def may_open_dispute(person, invoice: Invoice) -> bool:
     )
 
 
+def dispute_window_open(invoice: Invoice) -> bool:
+    return timezone.now().date() <= rules.dispute_window_end(invoice.issued_at.date())
+
+
 def credited_before(line_id: int) -> int:
     return (
         Dispute.objects.unscoped()
@@ -1070,7 +1074,10 @@ def dispute_open(*, actor: Person, invoice: Invoice, line_id, reason: str) -> Di
     reason = (reason or "").strip()
     errors: dict[str, str] = {}
     try:
-        line = invoice.lines.get(pk=int(line_id))
+        line_pk = int(line_id)
+        if not 0 < line_pk < 2**31:  # beyond the column: no such line, not a database error
+            raise ValueError
+        line = invoice.lines.get(pk=line_pk)
     except (TypeError, ValueError, InvoiceLine.DoesNotExist):
         line = None
         errors["line"] = _("No such line on invoice %(number)s.") % {"number": invoice.number}

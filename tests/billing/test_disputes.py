@@ -506,3 +506,75 @@ def test_each_overage_line_links_to_the_evidence_of_its_peak_day(client, world, 
     ivr = evidence_url(world.a.customer.pk, date(2025, 6, 9), "IVR Port")
     assert f'href="{standard}"' in page and f'href="{ivr}"' in page
     assert page.count('class="no-print evidence-link"') == 2
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def invoice_page(client, world, invoice, person) -> str:
+    client.force_login(person)
+    return client.get(f"/customers/{world.a.customer.pk}/invoices/{invoice.pk}/").content.decode()
+
+
+def test_only_the_customer_full_admin_sees_the_dispute_action(client, world, june):
+    action = 'class="no-print dispute-line"'
+    assert invoice_page(client, world, june, world.a[Role.CUSTOMER_FULL_ADMIN]).count(action) == 2
+    for role in (Role.CUSTOMER_READ_ONLY, Role.PARTNER_FULL_ADMIN, Role.PARTNER_READ_ONLY):
+        assert action not in invoice_page(client, world, june, world.a[role])
+    with freeze(june.issued_at + timedelta(days=91)):
+        page = invoice_page(client, world, june, world.a[Role.CUSTOMER_FULL_ADMIN])
+    assert action not in page
+
+
+def test_disputing_from_the_page(client, world, june):
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/invoices/{june.pk}/dispute/"
+    line = line_of(june)
+    form = client.get(f"{url}?line={line.pk}")
+    assert form.status_code == 200
+    assert f'<option value="{line.pk}" selected>' in form.content.decode()
+    empty = client.post(url, {"line": line.pk, "reason": ""})
+    assert empty.status_code == 200 and not Dispute.objects.exists()
+    assert "This field is required" in empty.content.decode()
+    answer = client.post(url, {"line": line.pk, "reason": "Trainees"})
+    assert answer.status_code == 302 and answer["Location"].endswith("#disputes")
+    dispute = Dispute.objects.get()
+    page = invoice_page(client, world, june, world.a[Role.CUSTOMER_FULL_ADMIN])
+    assert f'data-dispute="{dispute.pk}"' in page and "Trainees" in page
+    assert page.count('class="no-print dispute-line"') == 1  # the other line only
+    for role in (Role.CUSTOMER_READ_ONLY, Role.PARTNER_FULL_ADMIN):
+        client.force_login(world.a[role])
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"line": line.pk, "reason": "x"}).status_code == 403
+    assert Dispute.objects.count() == 1
+
+
+def test_the_queue_and_settling_from_the_pages(client, world, june):
+    dispute = opened(world, june)
+    world.b.dispute  # noqa: B018 (the other tenant's, never shown)
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    queue = client.get("/disputes/").content.decode()
+    assert world.a.customer.name in queue and "331.50" in queue
+    assert world.b.customer.name not in queue
+    settle = f"/disputes/{dispute.pk}/resolve/"
+    assert f'href="{settle}"' in queue
+    assert client.get("/disputes/?status=rejected").content.decode().count("data-dispute") == 0
+    csv = client.get("/disputes/?_export=csv").content.decode()
+    assert june.number in csv and "Settle" not in csv
+    # Read-only partner: sees the queue, no action, and the form refuses.
+    client.force_login(world.a[Role.PARTNER_READ_ONLY])
+    assert f'href="{settle}"' not in client.get("/disputes/").content.decode()
+    assert client.get(settle).status_code == 403
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    assert client.get(settle).status_code == 404
+    # The full admin settles; a credit above the line's quantity is refused on the form.
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    assert client.get(settle).status_code == 200
+    too_much = client.post(settle, {"outcome": "accepted", "credit_quantity": 4})
+    assert too_much.status_code == 200 and "Between 1 and 3" in too_much.content.decode()
+    done = client.post(settle, {"outcome": "accepted", "credit_quantity": 2, "note": "ok"})
+    assert done.status_code == 302
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.credit_quantity) == ("accepted", 2)
+    page = invoice_page(client, world, june, world.a[Role.CUSTOMER_READ_ONLY])
+    assert "2 units credited" in page and "on the next invoice" in page
