@@ -298,7 +298,7 @@ class DisputeOpenView(InvoiceMixin, FormView):
 
     def get_form_kwargs(self):
         disputed = set(
-            Dispute.objects.unscoped()
+            Dispute.objects.visible_to(self.request.user)
             .filter(invoice=self.invoice, status=Dispute.Status.OPEN)
             .values_list("line_id", flat=True)
         )

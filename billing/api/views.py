@@ -126,8 +126,11 @@ class InvoiceDisputeViewSet(CustomerScopedViewSet):
     serializer_class = DisputeSerializer
 
     def get_invoice(self) -> Invoice:
-        invoices = Invoice.objects.filter(customer=self.customer).select_related("customer")
-        return get_visible_or_404(invoices, self.request.user, self.kwargs["invoice_id"])
+        return get_visible_or_404(
+            Invoice.objects.filter(customer=self.customer).select_related("customer"),
+            self.request.user,
+            self.kwargs["invoice_id"],
+        )
 
     def get_queryset(self):
         return Dispute.objects.visible_to(self.request.user).filter(customer=self.customer)
@@ -193,8 +196,10 @@ class DisputeViewSet(TenantViewSet):
 
     @extend_schema(parameters=[DISPUTE_ID], summary="One dispute")
     def retrieve(self, request, dispute_id=None):
-        rows = Dispute.objects.select_related(*DISPUTE_ROWS)
-        return Response(dispute_dict(get_visible_or_404(rows, request.user, dispute_id)))
+        dispute = get_visible_or_404(
+            Dispute.objects.select_related(*DISPUTE_ROWS), request.user, dispute_id
+        )
+        return Response(dispute_dict(dispute))
 
     @extend_schema(
         parameters=[DISPUTE_ID],
