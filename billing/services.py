@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from billing import rules, vat
 from billing.models import BillingDetails, ClosedCycle, Invoice, InvoiceLine, InvoiceSequence
+from orgs import clock
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
 from subscriptions import money
@@ -195,7 +196,7 @@ class _Draft:
 
 
 def yesterday() -> date:
-    return timezone.now().date() - DAY
+    return clock.today() - DAY
 
 
 def invoices_issue(
