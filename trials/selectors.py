@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
+from orgs import clock
 from orgs.models import Person
 from orgs.tenancy import VIEW
 from trials import rules
@@ -40,7 +40,7 @@ def open_trials_prefetch(person: Person, to_attr: str = "open_trials") -> Prefet
 
 def expiring_trials(person: Person, customer, today: dt.date | None = None) -> list[dict]:
     """The customer's trial licences with their days left, for the customer's home."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rows = []
     for trial in trials_visible(person).filter(customer=customer, status__in=OPEN_STATUSES):
         left = rules.days_left(trial.end_date, today)
@@ -70,7 +70,7 @@ def trial_customer_ids(
     if status:
         trials = trials.filter(status=status)
     if expires_within is not None:
-        today = timezone.localdate()
+        today = clock.today()
         trials = trials.filter(
             status=Trial.Status.ACTIVE,
             end_date__gte=today,
