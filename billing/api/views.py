@@ -124,6 +124,8 @@ class InvoiceDisputeViewSet(CustomerScopedViewSet):
     days of issue)."""
 
     serializer_class = DisputeSerializer
+    # One invoice's disputes are few (at most its lines'): a plain list, as the schema says.
+    pagination_class = None
 
     def get_invoice(self) -> Invoice:
         return get_visible_or_404(
