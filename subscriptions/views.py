@@ -69,9 +69,11 @@ class OrderCreateView(PartnerOnlyMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = forms.OrderForm(request.POST)
+        form = forms.OrderForm(request.POST, partner=request.user.organization)
         lines = forms.OrderLineFormSet(request.POST, prefix="lines")
-        if form.is_valid() and lines.is_valid():
+        # Both validated, so every problem of the page shows at once.
+        form_valid, lines_valid = form.is_valid(), lines.is_valid()
+        if form_valid and lines_valid:
             chosen = [
                 (line["sku"], line["quantity"]) for line in lines.cleaned_data if line.get("sku")
             ]

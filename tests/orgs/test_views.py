@@ -138,3 +138,22 @@ def test_customer_status_follows_its_subscriptions(client, world):
     assert status["Waiting Co"] == "Pending set-up"
     assert status["Empty Co"] == "No active subscription"
     assert status[world.a.customer.name] == "Active"
+
+
+def test_surge_is_bounded_to_100_percent_in_the_form_and_the_api(client, world):
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    customer = world.a.customer
+    url = f"/customers/{customer.pk}/settings/"
+    data = {"name": customer.name, "industry": customer.industry, "surge_percent": "101"}
+    data["country"] = str(customer.country or "")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "less than or equal to 100" in response.content.decode()
+    api = client.patch(
+        f"/api/v1/customers/{customer.pk}/",
+        {"surge_percent": 1000},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "surge_percent" in str(api.json())
+    customer.refresh_from_db()
+    assert customer.surge_percent == 0

@@ -398,3 +398,52 @@ def test_read_only_admins_see_no_banner_and_cannot_run_it(client, world, pending
     home = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
     assert "Open the setup wizard" not in home
     assert client.get(f"/customers/{world.a.customer.pk}/setup/").status_code == 403
+
+
+def _order_post(**changes):
+    data = {
+        "web_order_id": "WO-FORM-9",
+        "offer": "A-FLEX-3-CC",
+        "requested_start_date": timezone.now().date().isoformat(),
+        "provisioning_contact_email": "contact@partner-a.test",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-sku": "A-FLEX-WCC-S-N",
+        "lines-0-quantity": "2",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_a_past_start_date_is_placed_only_once_confirmed(client, world):
+    client.force_login(world.a[Role.SALES_ADMIN])
+    response = client.post("/orders/new/", _order_post(requested_start_date="2020-01-01"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "is in the past" in body and 'type="checkbox" name="start_in_past"' in body
+    assert not Order.objects.filter(web_order_id="WO-FORM-9").exists()
+    confirmed = _order_post(requested_start_date="2020-01-01", start_in_past="on")
+    assert client.post("/orders/new/", confirmed).status_code == 302
+    assert Order.objects.get(web_order_id="WO-FORM-9").requested_start_date == dt.date(2020, 1, 1)
+
+
+def test_every_problem_of_the_order_form_shows_at_once_and_once(client, world):
+    client.force_login(world.a[Role.SALES_ADMIN])
+    data = _order_post(
+        web_order_id=world.a.order.web_order_id,
+        provisioning_contact_email="not an email",
+        **{"lines-0-sku": "", "lines-0-quantity": ""},
+    )
+    response = client.post("/orders/new/", data)
+    body = response.content.decode()
+    assert body.count("An order with this web order id already exists.") == 1
+    assert body.count("Enter a valid email address.") == 1
+    assert body.count("An order needs at least one line.") == 1
+
+
+def test_the_order_filters_say_when_a_date_is_not_one(client, world):
+    client.force_login(world.a[Role.PARTNER_READ_ONLY])
+    body = client.get("/orders/?start_from=notadate").content.decode()
+    assert "Enter a valid date." in body
+    assert "A filter below is not valid" in body
+    assert 'type="date" name="start_from"' in body
