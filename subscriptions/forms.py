@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from orgs.widgets import NameSelect
+from subscriptions import rules, sites
 from subscriptions.models import Offer, Order, Sku
 
 
@@ -197,15 +198,34 @@ class CallingForm(forms.Form):
             )
         ],
     )
-    emergency_number = forms.CharField(label=_("Emergency callback number"), max_length=32)
+    emergency_number = forms.CharField(
+        label=_("Emergency callback number"),
+        max_length=32,
+        help_text=_(
+            "The number emergency services call back, in international format: a plus sign, "
+            "the country code and the number, e.g. +31 20 123 4567."
+        ),
+    )
+
+    def clean_emergency_number(self):
+        number, problem = rules.emergency_callback_number(self.cleaned_data["emergency_number"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return number
 
 
 class MeetingForm(forms.Form):
-    meeting_site_url = forms.SlugField(
-        label=_("Meeting site name"),
-        max_length=63,
-        help_text=_("Your site will be <name>.webex.example; unique across Switchboard."),
-    )
+    meeting_site_url = forms.CharField(label=_("Meeting site name"), max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting_site_url"].help_text = _(
+            "Your site will be %(example)s, with the name you choose in place of “acme”; "
+            "unique across Switchboard, trials included."
+        ) % {"example": sites.meeting_site_host("acme")}
+
+    def clean_meeting_site_url(self):
+        return sites.meeting_site_name(self.cleaned_data["meeting_site_url"])
 
 
 class EnterpriseForm(forms.Form):

@@ -10,6 +10,7 @@ from django_countries import countries
 
 from orgs.models import Industry, PartnerRelationship
 from orgs.widgets import NameSelect
+from subscriptions.sites import meeting_site_host
 from trials import rules
 from trials.models import DeviceModel, Service
 from trials.services import TrialSizes
@@ -29,7 +30,6 @@ class TrialServicesForm(forms.Form):
         label=_("Meetings site URL"),
         max_length=100,
         required=False,
-        help_text=_("For example acme.webex.com; unique."),
     )
     meetings_time_zone = forms.ChoiceField(
         label=_("Meetings time zone"), choices=_time_zones, required=False, widget=NameSelect
@@ -39,6 +39,10 @@ class TrialServicesForm(forms.Form):
 
     def __init__(self, *args, available: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["meetings_site_url"].help_text = _(
+            "The site's name: its address will be %(example)s, with your name in place of "
+            "“acme”; unique across Switchboard."
+        ) % {"example": meeting_site_host("acme")}
         if available is not None:
             self.fields["services"].choices = [
                 (value, label) for value, label in Service.choices if value in available

@@ -101,6 +101,13 @@ class Trial(models.Model):
         return f"Trial {self.pk} of {self.customer} by {self.partner}"
 
     @property
+    def meetings_site_host(self) -> str:
+        """The Meetings site's address (rows from before names only hold it whole)."""
+        from subscriptions.sites import meeting_site_host, meeting_site_name
+
+        return meeting_site_host(meeting_site_name(self.meetings_site_url))
+
+    @property
     def service_codes(self) -> list[str]:
         return [s.service for s in self.services.all()]
 

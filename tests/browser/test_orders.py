@@ -13,6 +13,7 @@ from django.utils import timezone
 from orgs.roles import Role
 from tests.browser.conftest import log_in
 from tests.conftest import make_tenant
+from trials.models import Trial
 
 NEW_PASSWORD = "a long new password 42"
 
@@ -98,6 +99,16 @@ def test_from_order_to_active_subscription(page):
     page.get_by_label("Time zone").select_option("Europe/Amsterdam")
     page.get_by_label("Emergency callback number").fill("112")
     next_(page)
+    # 112 cannot be called back: a full number in international format is asked for.
+    assert page.get_by_text("112 is an emergency number").is_visible()
+    page.get_by_label("Emergency callback number").fill("+46 8 123 456 78")
+    next_(page)
+    # The help names the site's whole address; a site a trial holds is taken.
+    assert page.get_by_text("Your site will be acme.webex.com").is_visible()
+    Trial.objects.filter(pk=tenant.trial.pk).update(meetings_site_url="trialco")
+    page.get_by_label("Meeting site name").fill("trialco.webex.com")
+    next_(page)
+    assert page.get_by_text("trialco.webex.com is taken").is_visible()
     page.get_by_label("Meeting site name").fill("browserco")
     next_(page)
     page.get_by_label("Subdomain").fill("browserco")

@@ -351,7 +351,10 @@ def test_the_setup_wizard_activates_the_subscription(client, world, pending):
     assert "3 standard agents" in client.get(url).content.decode()
     steps = [
         ("details", {}),
-        ("calling", {"calling_location": "HQ", "time_zone": "UTC", "emergency_number": "112"}),
+        (
+            "calling",
+            {"calling_location": "HQ", "time_zone": "UTC", "emergency_number": "+49 30 1234567"},
+        ),
         ("meeting", {"meeting_site_url": "custa"}),
         ("enterprise", {"subdomain": "custa"}),
     ]
@@ -366,7 +369,7 @@ def test_the_setup_wizard_activates_the_subscription(client, world, pending):
     assert pending.status == Subscription.Status.ACTIVE
     assert (pending.subdomain, pending.meeting_site_url) == ("custa", "custa")
     assert pending.country_of_operation == "AT"
-    assert pending.calling_settings["emergency_number"] == "112"
+    assert pending.calling_settings["emergency_number"] == "+49301234567"
     assert "Open the setup wizard" not in client.get(f"/customers/{customer.pk}/").content.decode()
 
 
@@ -447,3 +450,42 @@ def test_the_order_filters_say_when_a_date_is_not_one(client, world):
     assert "Enter a valid date." in body
     assert "A filter below is not valid" in body
     assert 'type="date" name="start_from"' in body
+
+
+@pytest.mark.parametrize(
+    "number, problem",
+    [
+        ("112", "112 is an emergency number"),
+        ("call me", "international format"),
+        ("+0 12", "international format"),
+        ("020 123 4567", "international format"),
+    ],
+)
+def test_the_emergency_callback_number_is_a_phone_number(client, world, pending, number, problem):
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/setup/"
+    data = {"step": "calling", "calling_location": "HQ", "time_zone": "UTC"}
+    response = client.post(url, {**data, "emergency_number": number})
+    assert response.status_code == 200 and problem in response.content.decode()
+    assert client.post(url, {**data, "emergency_number": "0031 20-123 4567"}).status_code == 302
+
+
+def test_meeting_sites_are_one_format_unique_with_trials(client, world, pending):
+    from trials.models import Trial
+
+    Trial.objects.filter(pk=world.b.trial.pk).update(meetings_site_url="trialco.webex.com")
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/setup/"
+    page = client.get(url + "?step=meeting").content.decode()
+    assert "Your site will be acme.webex.com" in page
+    for typed in ("trialco", "TrialCo.webex.com", "https://trialco.webex.com/"):
+        response = client.post(url, {"step": "meeting", "meeting_site_url": typed})
+        assert "trialco.webex.com is taken" in response.content.decode(), typed
+    mine = client.post(url, {"step": "meeting", "meeting_site_url": "Mine.webex.com"})
+    assert mine.status_code == 302
+    calling = {"calling_location": "HQ", "time_zone": "UTC", "emergency_number": "+3212345678"}
+    client.post(url, {"step": "calling", **calling})
+    client.post(url, {"step": "enterprise", "subdomain": "mine"})
+    client.post(url, {"step": "contact_center", "country_of_operation": "DE"})
+    review = client.get(url + "?step=provision").content.decode()
+    assert "mine.webex.com" in review
