@@ -48,9 +48,7 @@ def meeting_site_problem(name: str, *, exclude: object = None) -> str | None:
     if name in rules.RESERVED_SUBDOMAINS:
         return _("That site name is reserved.")
     if meeting_site_taken(name, exclude=exclude):
-        return _("%(site)s is taken: choose another site name.") % {
-            "site": meeting_site_host(name)
-        }
+        return _("%(site)s is taken: choose another site name.") % {"site": meeting_site_host(name)}
     return None
 
 

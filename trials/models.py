@@ -38,6 +38,7 @@ class Trial(models.Model):
         ENDED = "ended", _("Ended")
         CONVERTED = "converted", _("Converted to paid")
         CANCELLED = "cancelled", _("Cancelled")
+        DECLINED = "declined", _("Declined by the customer")
 
     class Length(models.IntegerChoices):
         DAYS_30 = 30, _("30 days")

@@ -313,7 +313,7 @@ def _drop_trial_relationship(trial: Trial) -> None:
         Trial.objects.unscoped()
         .filter(customer=trial.customer, partner=trial.partner)
         .exclude(pk=trial.pk)
-        .exclude(status__in=[Trial.Status.CANCELLED])
+        .exclude(status__in=[Trial.Status.CANCELLED, Trial.Status.DECLINED])
     )
     if not others.exists():
         PartnerRelationship.objects.filter(
