@@ -16,10 +16,8 @@ def database_url() -> str:
 
 
 def bench_env() -> dict[str, str]:
-    """Environment of every bench process: the bench database, tasks eager, no pauses."""
-    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
-    env.pop("USAGE_TEST_PAUSE_AFTER_DAY", None)
-    return env
+    """Environment of every bench process: the bench database, tasks eager."""
+    return {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
 
 
 def setup_django() -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
-
 from billing import services
 from billing.models import BillingDetails
+from orgs import clock
 from orgs.demo import DemoWorld
 from usage.services import agent_sessions_ingest
 
@@ -32,7 +31,7 @@ def seed(world: DemoWorld) -> None:
             purchase_order=po,
             billing_emails=f"accounts@{key}.example",
         )
-    yesterday = timezone.now().date() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     ids = [c.pk for c in world.customers.values()]
     initech = world.customers["initech"]
     cycles = services.cycles_to_close([initech.pk], yesterday)

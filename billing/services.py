@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from billing import rules, vat
 from billing.models import BillingDetails, ClosedCycle, Invoice, InvoiceLine, InvoiceSequence
+from orgs import clock
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
 from subscriptions import money
@@ -36,7 +37,7 @@ from subscriptions.models import OrderLine, Sku, Subscription
 from usage import engine
 from usage import rules as usage_rules
 from usage.models import CycleUsage, DailyUsage, DigitalUsage, DirtyDay
-from usage.selectors import retention_start
+from usage.selectors import retention_start, terms_by_customer
 
 DAY = timedelta(days=1)
 # First key of the two-int advisory lock: "bill" in ASCII (usage.locks uses "usag").
@@ -67,32 +68,6 @@ class Cycle:
     start: date
     end: date
     subscription_id: int
-
-
-def _terms_by_customer(customer_ids: list[int]) -> dict[int, list[usage_rules.SubscriptionTerms]]:
-    terms: dict[int, list[usage_rules.SubscriptionTerms]] = defaultdict(list)
-    rows = (
-        Subscription.objects.unscoped()
-        .filter(customer_id__in=customer_ids)
-        .exclude(status=Subscription.Status.PENDING_SETUP)
-        .values_list(
-            "customer_id",
-            "pk",
-            "start_date",
-            "end_date",
-            "agent_model",
-            "standard_agents",
-            "premium_agents",
-            "addon_ivr_ports",
-        )
-    )
-    for customer_id, pk, start, end, model, standard, premium, ports in rows:
-        terms[customer_id].append(
-            usage_rules.SubscriptionTerms(
-                pk, start, end, start.day, model, standard, premium, ports
-            )
-        )
-    return terms
 
 
 def closable_cycles(
@@ -126,7 +101,7 @@ def cycles_to_close(customer_ids: list[int], through: date) -> list[Cycle]:
     """Every cycle of these customers that ended by `through` and is not closed: after
     the last closed one, or since the retention window's start for a customer never
     billed."""
-    terms = _terms_by_customer(customer_ids)
+    terms = terms_by_customer(customer_ids)
     last_closed = dict(
         ClosedCycle.objects.unscoped()
         .filter(customer_id__in=customer_ids)
@@ -221,7 +196,7 @@ class _Draft:
 
 
 def yesterday() -> date:
-    return timezone.now().date() - DAY
+    return clock.today() - DAY
 
 
 def invoices_issue(
@@ -932,7 +907,7 @@ class Estimate:
 def invoice_estimates(customer_ids: list[int], today: date) -> dict[int, Estimate]:
     """Estimates of these customers' current cycles, with the same lines, prices and tax
     as the invoice (and any adjustment waiting for it), in a fixed number of queries."""
-    terms = _terms_by_customer(customer_ids)
+    terms = terms_by_customer(customer_ids)
     cycles = []
     for customer_id, subs in terms.items():
         cycle = usage_rules.customer_billing_cycle(subs, today)

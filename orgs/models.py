@@ -113,10 +113,6 @@ class Organization(models.Model):
         return self.kind == self.Kind.PARTNER
 
     @property
-    def is_customer(self) -> bool:
-        return self.kind == self.Kind.CUSTOMER
-
-    @property
     def managing_partner(self) -> "Organization | None":
         rel = next((r for r in self.partner_relationships.all() if r.is_managing), None)
         return rel.partner if rel else None

@@ -51,8 +51,8 @@ def enqueue_email(
 def wake_worker() -> None:
     """Ask a worker to deliver now; the minute sweep covers it if the broker is down."""
     from orgs.tasks import deliver_outbox
-    from portal.celery import app
 
+    app = deliver_outbox.app  # the portal's Celery app, without orgs importing portal
     if app.conf.task_always_eager:
         deliver_outbox.apply()
         return

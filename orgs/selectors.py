@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
+from orgs import clock
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.tenancy import PROVISION, VIEW, visible_rows
 
@@ -22,7 +22,7 @@ def customers_for_list(
     from subscriptions.models import Subscription
     from trials.selectors import open_trials_prefetch, pending_consent_customer_ids
 
-    today = timezone.now().date()
+    today = clock.today()
     if reachable is None:
         reachable = visible_rows(Organization, person, (VIEW, PROVISION))
     current = (

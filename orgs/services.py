@@ -15,7 +15,7 @@ from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send, english
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
-from orgs.tenancy import ADMIN, CHANGE
+from orgs.tenancy import ADMIN, CHANGE, can
 
 CUSTOMER_FIELDS = ["name", "industry", "country", "surge_percent"]
 
@@ -23,7 +23,7 @@ CUSTOMER_FIELDS = ["name", "industry", "country", "surge_percent"]
 def _require(person: Person | None, organization: Organization, action: str) -> None:
     if person is None:
         return  # the system itself (commands, tasks)
-    if not Organization.objects.visible_to(person, action).filter(pk=organization.pk).exists():
+    if not can(person, organization, action):
         raise PermissionDenied
 
 
@@ -96,6 +96,7 @@ def person_create(
 def person_change_role(*, actor: Person, person: Person, role: str) -> Person:
     organization = person.organization
     _require(actor, organization, ADMIN)
+    person = _lock_people(person)
     if role not in roles.roles_for_kind(organization.kind):
         raise ValidationError({"role": _("That role does not exist in this organisation.")})
     if person.role == role:
@@ -118,12 +119,21 @@ def person_remove(*, actor: Person, person: Person) -> None:
     _require(actor, organization, ADMIN)
     if person.pk == actor.pk:
         raise ValidationError({"person": _("You cannot remove yourself.")})
+    person = _lock_people(person)
     _keep_a_full_admin(person, leaving=roles.is_full_admin(person.role))
     before = snapshot(person, ["email", "full_name", "role"])
     audit_record(
         actor=actor, organization=organization, action="person.remove", obj=person, before=before
     )
     person.delete()
+
+
+def _lock_people(person: Person) -> Person:
+    """Lock the person's organisation, then read the person again: changes to one
+    organisation's people run one at a time, so two full admins leaving at once cannot
+    both pass the "one full admin stays" check."""
+    Organization.objects.unscoped().select_for_update().filter(pk=person.organization_id).first()
+    return Person.objects.unscoped().select_related("organization").get(pk=person.pk)
 
 
 def _keep_a_full_admin(person: Person, *, leaving: bool) -> None:

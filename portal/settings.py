@@ -240,8 +240,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 # Customers per nightly usage task; a worker holds this many advisory locks at once.
 USAGE_CHUNK_SIZE = env.int("USAGE_CHUNK_SIZE", default=250)
-# Test hook only: seconds a computation sleeps after committing each day (kill tests).
-USAGE_TEST_PAUSE_AFTER_DAY = env.float("USAGE_TEST_PAUSE_AFTER_DAY", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from orgs import clock
 from orgs.demo import DemoWorld
 from subscriptions import services
 from subscriptions.catalogue import seed_catalogue
@@ -76,7 +77,7 @@ def demo_start_date(today: dt.date, days_ago: int) -> dt.date:
 
 def seed(world: DemoWorld) -> None:
     seed_catalogue(Offer, Sku)  # `seed_demo --reset` flushes the migration's rows
-    today = timezone.now().date()
+    today = clock.today()
     for key, partner_key, web_order_id, days_ago, lines, subdomain in SUBSCRIPTIONS:
         partner = world.partners[partner_key]
         seller = world.people[f"sales@{partner_key}.example"]

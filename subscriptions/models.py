@@ -3,8 +3,6 @@ that provisioning makes of them."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -14,6 +12,7 @@ from django_countries.fields import CountryField
 
 from orgs.models import Organization
 from orgs.tenancy import TenantQuerySet
+from subscriptions import rules
 
 
 class AgentModel(models.TextChoices):
@@ -30,11 +29,6 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.name})"
-
-    @property
-    def is_flex(self) -> bool:
-        """A-FLEX* offers close 7 days after the Set up now email; others after 30."""
-        return self.code.startswith("A-FLEX")
 
 
 class Sku(models.Model):
@@ -202,12 +196,4 @@ class Subscription(models.Model):
 
     @property
     def billing_day(self) -> int:
-        """The day of month of the start date (SPEC §3)."""
-        return self.start_date.day
-
-    def is_active_on(self, day: date) -> bool:
-        return (
-            self.status != self.Status.PENDING_SETUP
-            and self.start_date <= day
-            and (self.end_date is None or day <= self.end_date)
-        )
+        return rules.billing_day(self.start_date)

@@ -132,7 +132,7 @@ def account_manager_due(requested_start_date: date, today: date) -> bool:
 
 
 def billing_day(start_date: date) -> int:
-    """The day of month of the subscription's start date (SPEC §3)."""
+    """The day of month the subscription's billing cycles start: its start date's (SPEC §3)."""
     return start_date.day
 
 

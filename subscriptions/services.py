@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs import roles
+from orgs import clock, roles
 from orgs import services as org_services
 from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send
@@ -61,7 +61,7 @@ class SetupBy:
 
 
 def _today() -> date:
-    return timezone.now().date()
+    return clock.today()
 
 
 def _require_order_writer(actor: Person | None, partner: Organization) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from orgs import clock
 from subscriptions import rules, services
 from subscriptions.models import Order
 
@@ -18,7 +19,7 @@ def send_due_setup_emails() -> int:
     due = Order.objects.unscoped().filter(
         status__in=OPEN,
         setup_email_sent_at__isnull=True,
-        requested_start_date__lte=timezone.now().date(),
+        requested_start_date__lte=clock.today(),
     )
     ids = list(due.values_list("pk", flat=True))
     for order_id in ids:
@@ -36,7 +37,7 @@ def send_setup_email(*, order_id: int) -> None:
 @shared_task
 def notify_account_managers() -> int:
     """One day after the RSD, an unopened wizard is reported to the account manager."""
-    today = timezone.now().date()
+    today = clock.today()
     due = Order.objects.unscoped().filter(
         status__in=OPEN,
         wizard_opened_at__isnull=True,

@@ -247,7 +247,8 @@ def celery_worker_process(transactional_db, tmp_path):
     app.conf.task_always_eager = False
     hostname = f"test-{os.getpid()}@%h"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo",
+        [sys.executable, "-m", "celery", "-A", os.environ.get("TEST_CELERY_APP", "portal"),
+         "worker", "--pool=solo",
          "--concurrency=1", "--without-gossip", "--without-mingle", "-n", hostname,
          "-l", "warning"],
         env=env,

@@ -433,26 +433,8 @@ def test_exports_keep_english_headers_and_labels(client, world):
     assert header.startswith("Customer,Status,Services,") and "Klant" not in export
 
 
-# ---- the demo ------------------------------------------------------------------------
-
-
-def test_seed_demo_gives_people_the_four_languages_and_prints_them(db):
-    import io
-
-    from django.core.management import call_command
-
-    from orgs.demo import DEMO_LANGUAGES
-    from orgs.models import Person
-
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-    printed = {line.split()[0]: line for line in out.getvalue().splitlines() if "@" in line}
-    names = {"nl": "Dutch", "fr": "French", "sl": "Slovenian", "hr": "Croatian"}
-    assert set(DEMO_LANGUAGES.values()) == set(names)
-    for email, language in DEMO_LANGUAGES.items():
-        assert Person.objects.get(email=email).language == language
-        assert printed[email].rstrip().endswith(names[language])
-    assert printed["full.admin@acme.example"].rstrip().endswith("English")
+# ---- dates and numbers -----------------------------------------------------------------
+# (the demo's people in the four languages: tests/test_demo.py)
 
 
 @pytest.mark.parametrize(

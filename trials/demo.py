@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
+from orgs import clock
 from orgs.demo import DEMO_PASSWORD, DemoWorld
 from orgs.models import Person
 from trials import services
@@ -38,7 +37,7 @@ def _new_customer_trial(world, partner_key, name, email, country, sizes, length=
 
 def _started_days_ago(trial: Trial, days: int) -> Trial:
     """Move a fresh trial back in time, as if it had started `days` ago."""
-    today = timezone.localdate()
+    today = clock.today()
     trial.start_date = today - dt.timedelta(days=days)
     trial.end_date = trial.start_date + dt.timedelta(days=trial.length_days)
     trial.save(update_fields=["start_date", "end_date"])
@@ -46,7 +45,7 @@ def _started_days_ago(trial: Trial, days: int) -> Trial:
 
 
 def seed(world: DemoWorld) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     acme_sales = world.people["sales.full@acme.example"]
     cc = TrialSizes(services=["contact_center"], standard_agents=10, premium_agents=2)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
+from orgs import clock
 from orgs.models import Person
 from orgs.tenancy import VIEW
 from trials import rules
@@ -50,7 +50,7 @@ def pending_consent_customer_ids(person: Person) -> QuerySet:
 
 def expiring_trials(person: Person, customer, today: dt.date | None = None) -> list[dict]:
     """The customer's trial licences with their days left, for the customer's home."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rows = []
     for trial in trials_visible(person).filter(customer=customer, status__in=OPEN_STATUSES):
         left = rules.days_left(trial.end_date, today)
@@ -81,7 +81,7 @@ def trial_customer_ids(
     if status:
         trials = trials.filter(status=status)
     if expires_within is not None:
-        today = timezone.localdate()
+        today = clock.today()
         trials = trials.filter(
             status=Trial.Status.ACTIVE,
             end_date__gte=today,

@@ -12,8 +12,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from django.utils import timezone
-
+from orgs import clock
 from orgs.demo import DemoWorld
 from usage import engine
 from usage.alerts.services import alerts_evaluate
@@ -104,7 +103,7 @@ def _digital(rng, customer, profile, days):
 
 def seed(world: DemoWorld) -> None:
     rng = random.Random(2024)
-    yesterday = timezone.now().date() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     days = [yesterday - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
     customers = []
     for key, profile in PROFILES.items():

@@ -57,10 +57,6 @@ class DailyUsage(models.Model):
     def __str__(self) -> str:
         return f"{self.usage_date} {self.usage_type} {self.units_used}/{self.units_commitment}"
 
-    @property
-    def is_overage_peak(self) -> bool:
-        return self.comment == rules.OVERAGE_PEAK
-
 
 class CycleUsage(models.Model):
     """The summary of one customer's billing cycle and usage type, kept by the engine from

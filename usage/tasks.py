@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
+from orgs import clock
 from usage import engine
 from usage.alerts.services import alerts_evaluate
 
@@ -22,7 +22,7 @@ def chunks(ids: list[int], size: int | None = None) -> list[list[int]]:
 @shared_task
 def compute_yesterday(day: str | None = None) -> int:
     """Fan the day's computation out: one task per chunk of customers."""
-    day_ = date.fromisoformat(day) if day else timezone.now().date() - timedelta(days=1)
+    day_ = date.fromisoformat(day) if day else clock.today() - timedelta(days=1)
     ids = engine.customers_billable_between(day_, day_)
     parts = chunks(ids)
     for part in parts:

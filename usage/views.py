@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_tables2 import SingleTableMixin
 
+from orgs import clock
 from orgs.exports import SafeExportMixin
 from orgs.tenancy import CHANGE, VIEW, can
 from orgs.views_base import CustomerPageMixin
@@ -52,7 +52,7 @@ FORECAST_BASIS = {
 
 
 def today() -> date:
-    return timezone.now().date()
+    return clock.today()
 
 
 def subscription_label(subscription) -> str:

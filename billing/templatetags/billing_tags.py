@@ -5,10 +5,9 @@ by name, so those apps never import billing)."""
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 
 from billing import rules, services
-from orgs import roles
+from orgs import clock, roles
 
 register = template.Library()
 
@@ -44,7 +43,7 @@ def estimated_invoice(context, customer):
         partner_id=person.organization_id, is_managing=True
     ).exists():
         return {"estimate": None}
-    estimate = services.invoice_estimates([customer.pk], timezone.now().date()).get(customer.pk)
+    estimate = services.invoice_estimates([customer.pk], clock.today()).get(customer.pk)
     if estimate is None:
         return {"estimate": None, "customer": customer, "links": True}
     return {
@@ -74,7 +73,7 @@ def estimated_invoices(context, table):
         ).values_list("customer_id", flat=True)
     )
     names = {r.customer_id: r.customer_name for r in records}
-    estimates = services.invoice_estimates(sorted(managed), timezone.now().date())
+    estimates = services.invoice_estimates(sorted(managed), clock.today())
     rows = [
         {
             "customer_id": cid,

@@ -1,9 +1,14 @@
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 
 from orgs import services
 from orgs.models import AuditLog, Person
 from orgs.roles import Role
+from tests.conftest import skip_or_fail
+from tests.factories import CustomerFactory, PartnerFactory, PersonFactory
 
 
 def test_invite_creates_the_person_audits_and_emails_a_set_password_link(
@@ -99,3 +104,55 @@ def test_tier_2_needs_a_distributor(db):
     with pytest.raises(ValidationError) as error:
         services.partner_create(name="P", admin_email="p@example.test", tier=2)
     assert "distributor" in error.value.message_dict
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_full_admins_leaving_at_once_leave_one():
+    """person_change_role and person_remove lock the organisation before checking that a
+    full admin stays: the second waits for the first and is then refused."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("services", "needs PostgreSQL for truly concurrent transactions")
+    partner = PartnerFactory()
+    customer = CustomerFactory(partner=partner)
+    actor = PersonFactory(organization=partner, role=Role.PARTNER_FULL_ADMIN)
+    first, second = (
+        PersonFactory(organization=customer, role=Role.CUSTOMER_FULL_ADMIN) for _ in range(2)
+    )
+    changed, release = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def run(name, change, hold=False):
+        try:
+            with transaction.atomic():
+                change()
+                if hold:  # keep the transaction open while the other one starts
+                    changed.set()
+                    release.wait(10)
+            outcomes[name] = "done"
+        except ValidationError:
+            outcomes[name] = "refused"
+        finally:
+            changed.set()
+            connection.close()
+
+    demote = threading.Thread(
+        target=run,
+        args=("demote", lambda: services.person_change_role(
+            actor=actor, person=first, role=Role.CUSTOMER_READ_ONLY), True),
+    )
+    remove = threading.Thread(
+        target=run,
+        args=("remove", lambda: services.person_remove(actor=actor, person=second)),
+    )
+    demote.start()
+    changed.wait(10)
+    remove.start()
+    remove.join(timeout=1.5)
+    assert remove.is_alive(), "the removal must wait for the demotion's transaction"
+    release.set()
+    demote.join(10)
+    remove.join(10)
+    assert outcomes == {"demote": "done", "remove": "refused"}
+    full_admins = Person.objects.filter(organization=customer, role=Role.CUSTOMER_FULL_ADMIN)
+    assert list(full_admins) == [second]

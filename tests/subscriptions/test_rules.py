@@ -108,13 +108,6 @@ def test_account_manager_due(rsd, today, due):
 
 
 @pytest.mark.parametrize(
-    ("start", "day"), [(date(2024, 6, 8), 8), (date(2024, 1, 31), 31), (date(2024, 2, 1), 1)]
-)
-def test_billing_day(start, day):
-    assert rules.billing_day(start) == day
-
-
-@pytest.mark.parametrize(
     ("sku", "sku_offer", "offer", "fits"),
     [
         ("A-FLEX-WCC-S-N", None, "A-FLEX-3-CC", True),

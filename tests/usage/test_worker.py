@@ -79,13 +79,13 @@ def wait_for(predicate, timeout: float = 60):
 @pytest.fixture
 def pausing_worker_env(monkeypatch):
     """The worker the next fixture starts sleeps 30 s after committing each day."""
-    monkeypatch.setenv("USAGE_TEST_PAUSE_AFTER_DAY", "30")
+    monkeypatch.setenv("TEST_CELERY_APP", "tests.usage.pausing_worker")
 
 
 def start_worker(env: dict) -> subprocess.Popen:
     from portal.celery import app
 
-    env = {k: v for k, v in env.items() if k not in ("USAGE_TEST_PAUSE_AFTER_DAY", "WORKER_PID")}
+    env = {k: v for k, v in env.items() if k not in ("TEST_CELERY_APP", "WORKER_PID")}
     worker = subprocess.Popen(
         [
             sys.executable,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from orgs import clock
 from orgs.models import Industry
 from trials import rules
 from trials.models import DeviceModel, Service, Trial
@@ -108,6 +109,5 @@ class TrialSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_days_left(self, trial: Trial) -> int | None:
-        from django.utils import timezone
 
-        return rules.days_left(trial.end_date, timezone.localdate())
+        return rules.days_left(trial.end_date, clock.today())

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs import roles
+from orgs import clock, roles
 from orgs.audit import audit_record, snapshot
 from orgs.emails import absolute_url, english
 from orgs.models import Organization, PartnerRelationship, Person
@@ -48,7 +47,7 @@ class TrialSizes:
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _require_seller(actor: Person | None, partner: Organization) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from orgs import roles
+from orgs import clock, roles
 from orgs.tenancy import PROVISION, can
 from trials import rules, selectors, services
 
@@ -27,7 +26,7 @@ def trial_status_summary(trials) -> str:
 
 def trial_expiry_summary(trials, today=None) -> str:
     """Which trial services expire and the days left: "Meetings, Calling: 12 days left"."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     parts = []
     for trial in trials:
         if trial.end_date is None:

@@ -7,7 +7,6 @@ import time
 from dataclasses import asdict
 from datetime import date
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,6 +14,7 @@ from rest_framework import renderers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from orgs import clock
 from orgs.api.base import CustomerScopedViewSet
 from orgs.apikeys import USAGE_WRITE as USAGE_WRITE_SCOPE
 from orgs.tenancy import USAGE_WRITE
@@ -183,7 +183,7 @@ class UsageViewSet(CustomerScopedViewSet):
         "with and without surge; digital-channel units this cycle.",
     )
     def current(self, request, customer_id=None):
-        today = timezone.now().date()
+        today = clock.today()
         usage = selectors.current_usage(self.customer, today)
         digital = []
         if usage.cycle_start is not None:

@@ -21,13 +21,11 @@ holds the entry points and re-exports the names other code uses.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,9 +109,6 @@ def compute_days(
         result.add(compute_day(ids, day))
         if after_day is not None:
             after_day(day)
-        pause = getattr(settings, "USAGE_TEST_PAUSE_AFTER_DAY", 0)
-        if pause:
-            time.sleep(pause)  # lets a test kill the worker between two committed days
         day += DAY
     return result
 

@@ -4,20 +4,19 @@ computation touched, with their trend sums, days and billed-overage forecast
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
 from django.db.models import Count, ExpressionWrapper, F, Func, IntegerField, Max, Sum
 
-from subscriptions.models import Subscription
 from usage import cycle_forecast, rules
 from usage.engine.load import _bulk_insert
 from usage.models import (
     CycleUsage,
     DailyUsage,
 )
+from usage.selectors import terms_by_customer
 
 # --- cycle summaries ------------------------------------------------------------------
 
@@ -127,26 +126,7 @@ def cycle_usage_refresh(
 def _cycle_ends(cycles: set[tuple[int, date]]) -> dict[tuple[int, date], date]:
     """Last day of each (customer, cycle start), from the customer's subscriptions; a
     cycle they no longer explain ends on the last day of the month after its start."""
-    terms: dict[int, list[rules.SubscriptionTerms]] = defaultdict(list)
-    subscriptions = (
-        Subscription.objects.unscoped()
-        .filter(customer_id__in={c for c, _s in cycles})
-        .exclude(status=Subscription.Status.PENDING_SETUP)
-        .values_list(
-            "customer_id",
-            "pk",
-            "start_date",
-            "end_date",
-            "agent_model",
-            "standard_agents",
-            "premium_agents",
-            "addon_ivr_ports",
-        )
-    )
-    for customer_id, pk, start, end, model, standard, premium, ports in subscriptions:
-        terms[customer_id].append(
-            rules.SubscriptionTerms(pk, start, end, start.day, model, standard, premium, ports)
-        )
+    terms = terms_by_customer({c for c, _s in cycles})
     ends = {}
     for customer_id, start in cycles:
         cycle = rules.customer_billing_cycle(terms[customer_id], start)

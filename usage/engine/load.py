@@ -4,7 +4,6 @@ terms (`_plan`), and their sessions, straight into numpy arrays."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,13 +11,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from django.db import connection
 
-from subscriptions.models import Subscription
 from usage import engine_core, rules
 from usage.engine_core import epoch_midnight
 from usage.models import (
     AgentSession,
     IvrSession,
 )
+from usage.selectors import terms_by_customer
 from usage.services import MAX_SESSION
 
 DAY = timedelta(days=1)
@@ -40,26 +39,7 @@ class _CustomerDay:
 
 def _plan(customer_ids: list[int], day: date) -> dict[int, _CustomerDay]:
     """Primary, agent model, cycle and commitments of every customer active on `day`."""
-    subscriptions = (
-        Subscription.objects.unscoped()
-        .filter(customer_id__in=customer_ids)
-        .exclude(status=Subscription.Status.PENDING_SETUP)
-        .values_list(
-            "customer_id",
-            "pk",
-            "start_date",
-            "end_date",
-            "agent_model",
-            "standard_agents",
-            "premium_agents",
-            "addon_ivr_ports",
-        )
-    )
-    terms: dict[int, list[rules.SubscriptionTerms]] = defaultdict(list)
-    for customer_id, pk, start, end, model, standard, premium, ports in subscriptions:
-        terms[customer_id].append(
-            rules.SubscriptionTerms(pk, start, end, start.day, model, standard, premium, ports)
-        )
+    terms = terms_by_customer(customer_ids)
     plan: dict[int, _CustomerDay] = {}
     for customer_id, subs in terms.items():
         primary = rules.primary_subscription(subs, day)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs import clock
 from usage import rules, selectors
 from usage.charts import ChartDay, usage_chart
 from usage.views import FORECAST_BASIS, FORECAST_METHOD, evidence_url
@@ -59,7 +59,7 @@ def _type_figures(dashboard: selectors.UsageDashboard, usage_type: str) -> dict 
 def usage_cards(context, customer):
     """Current-cycle usage cards and the customer's overage alerts; a constant number of
     queries whatever the number of days or alerts."""
-    today = timezone.now().date()
+    today = clock.today()
     dashboard = selectors.usage_dashboard(customer, today)
     agents = []
     if dashboard.agent_types and dashboard.current.cycle_start:
