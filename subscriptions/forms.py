@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from orgs import clock
 from orgs.widgets import NameSelect
 from subscriptions import rules, sites
 from subscriptions.models import Offer, Order, Sku
@@ -43,7 +43,7 @@ class OrderForm(forms.Form):
     def clean(self):
         data = super().clean()
         start = data.get("requested_start_date")
-        if start and start < timezone.now().date() and not data.get("start_in_past"):
+        if start and start < clock.today() and not data.get("start_in_past"):
             self.fields["start_in_past"].widget = forms.CheckboxInput()
             self.add_error(
                 "requested_start_date",
