@@ -1,15 +1,18 @@
 """Demo billing: billing details for the demo customers and the invoices of their past
 cycles, issued by the same service as the nightly run. Initech's last cycle but one gets
-late agent sessions after its invoice, so the next invoice carries an adjustment line."""
+late agent sessions after its invoice, so the next invoice carries an adjustment line.
+Initech's full admin disputes the overage line of its latest invoice, so its partner's
+Disputes queue has an open dispute to settle."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from billing import services
-from billing.models import BillingDetails
+from billing import rules, services
+from billing.models import BillingDetails, Invoice, InvoiceLine
 from orgs import clock
 from orgs.demo import DemoWorld
+from orgs.roles import Role
 from usage.services import agent_sessions_ingest
 
 DETAILS = {
@@ -55,3 +58,24 @@ def seed(world: DemoWorld) -> None:
         ]
         agent_sessions_ingest(customer=initech, payload={"sessions": sessions})
     services.invoices_issue(ids, through=yesterday)
+    _dispute(initech)
+
+
+def _dispute(customer) -> None:
+    """An open dispute on the customer's latest overage line, by its full admin."""
+    line = (
+        InvoiceLine.objects.unscoped()
+        .filter(customer=customer, kind=rules.OVERAGE, quantity__gt=0)
+        .order_by("-invoice__issued_at", "-invoice_id", "position")
+        .first()
+    )
+    admin = customer.people.filter(role=Role.CUSTOMER_FULL_ADMIN, is_active=True).first()
+    if line is None or admin is None:
+        return
+    services.dispute_open(
+        actor=admin,
+        invoice=Invoice.objects.unscoped().get(pk=line.invoice_id),
+        line_id=line.pk,
+        reason="Several of these agents were on a training roster that week, not handling "
+        "contacts. Please check the evidence of the peak day.",
+    )

@@ -198,3 +198,74 @@ class ClosedCycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.cycle_start}..{self.cycle_end}"
+
+
+class Dispute(models.Model):
+    """A customer's full admin disputing one invoice line (SPEC §6). The managing partner's
+    full admins settle it: accepted with a credit of up to the line's quantity, which the
+    customer's next invoice carries as a `credit` line (`credit_invoice`, set in the same
+    transaction that writes that invoice, so a credit is applied exactly once), or
+    rejected with a note. A line has at most one open dispute at a time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    REASON_MAX = 2000
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="disputes")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="disputes")
+    # The invoice's customer again: tenancy and the customer's queue are one index read.
+    customer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        "orgs.Person", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=REASON_MAX)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    credit_quantity = models.PositiveIntegerField(_("credit quantity"), null=True, blank=True)
+    note = models.TextField(_("note"), max_length=REASON_MAX, blank=True)
+    resolved_by = models.ForeignKey(
+        "orgs.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    credit_invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="credits"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"], condition=Q(status="open"), name="dispute_one_open_per_line"
+            ),
+            models.CheckConstraint(
+                name="dispute_credit_only_when_accepted",
+                condition=Q(status="accepted", credit_quantity__gte=1)
+                | Q(~Q(status="accepted"), credit_quantity__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="dispute_credit_applied_only_when_accepted",
+                condition=Q(credit_invoice__isnull=True) | Q(status="accepted"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="dispute_customer_status"),
+            models.Index(
+                fields=["customer"],
+                condition=Q(status="accepted", credit_invoice__isnull=True),
+                name="dispute_credit_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.pk} on {self.invoice_id}#{self.line_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -275,3 +275,29 @@ def canonical(content: InvoiceContent) -> str:
 def chain_hash(content: InvoiceContent, previous_hash: str) -> str:
     """SHA-256 of the previous invoice's hash and this invoice's canonical content."""
     return hashlib.sha256(f"{previous_hash}\n{canonical(content)}".encode()).hexdigest()
+
+
+# --- disputes (SPEC §6) ---------------------------------------------------------------------
+
+DISPUTE_WINDOW_DAYS = 90
+# Lines that bill something: a credit (or a negative adjustment) has nothing left to credit.
+DISPUTABLE_KINDS = (OVERAGE, DIGITAL, ADJUSTMENT)
+
+
+def dispute_window_end(issued_on: date, days: int = DISPUTE_WINDOW_DAYS) -> date:
+    """The last day a line of an invoice issued on `issued_on` may be disputed."""
+    return issued_on + timedelta(days=days)
+
+
+def line_disputable(kind: str, quantity: int) -> bool:
+    return kind in DISPUTABLE_KINDS and quantity > 0
+
+
+def credit_available(line_quantity: int, credited_before: int) -> int:
+    """The most a new accepted dispute may credit: the line's quantity less the credits
+    accepted on it before (a line is never credited beyond what it billed)."""
+    return max(0, line_quantity - credited_before)
+
+
+def amount_at_stake(quantity: int, unit_price: Decimal, currency: str) -> Decimal:
+    return round_money(quantity * unit_price, currency)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 
 from billing import rules
-from billing.models import Invoice, InvoiceLine
+from billing.models import Dispute, Invoice, InvoiceLine
 
 # The invoice CSV: one row per line, with the invoice's figures repeated (exports stay
 # in the SPEC's English).
@@ -97,3 +98,50 @@ def summary_rows(invoice: Invoice) -> list[tuple[str, str]]:
         ("Total Amount (Incl. Tax)", money(invoice.total, c)),
         ("Currency", c),
     ]
+
+
+# Open disputes first (the queue), each group oldest first.
+OPEN_FIRST = (
+    Case(When(status=Dispute.Status.OPEN, then=Value(0)), default=Value(1)),
+    "created_at",
+    "id",
+)
+
+
+def disputes_for(person) -> QuerySet[Dispute]:
+    """Every dispute `person` may see: open first, oldest first."""
+    return (
+        Dispute.objects.visible_to(person)
+        .select_related("line", "invoice", "customer", "opened_by", "resolved_by", "credit_invoice")
+        .order_by(*OPEN_FIRST)
+    )
+
+
+def peak_days(invoice: Invoice) -> dict[tuple[str, date], date]:
+    """The peak day of each usage type billed by the invoice's lines, per billing period:
+    the first day with the cycle's highest Units Overage for that type (the row the daily
+    detail comments `Overage peak`). One query."""
+    from usage.models import DailyUsage
+
+    wanted = {
+        (line.usage_type, line.period_start)
+        for line in invoice.lines.all()
+        if line.usage_type and line.quantity > 0
+    }
+    if not wanted:
+        return {}
+    rows = (
+        DailyUsage.objects.unscoped()
+        .filter(
+            customer_id=invoice.customer_id,
+            cycle_start__in={start for _t, start in wanted},
+            usage_type__in={t for t, _s in wanted},
+            units_overage__gt=0,
+        )
+        .order_by("usage_type", "cycle_start", "-units_overage", "usage_date")
+        .values_list("usage_type", "cycle_start", "usage_date")
+    )
+    peaks: dict[tuple[str, date], date] = {}
+    for usage_type, start, day in rows:
+        peaks.setdefault((usage_type, start), day)
+    return peaks

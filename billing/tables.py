@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from billing import rules
-from billing.models import Invoice
+from billing.models import Dispute, Invoice
 
 
 class InvoiceTable(tables.Table):
@@ -101,3 +103,89 @@ class InvoiceTable(tables.Table):
 
     def order_period_start(self, queryset, is_descending):
         return queryset.order_by(("-" if is_descending else "") + "period_start", "-id"), True
+
+
+class DisputeTable(tables.Table):
+    """The disputes queue: open first, their age and the amount at stake."""
+
+    created_at = tables.DateTimeColumn(verbose_name=_("Opened"), format="Y-m-d")
+    age = tables.Column(
+        verbose_name=_("Age (days)"), accessor="created_at", attrs={"td": {"class": "num"}}
+    )
+    customer = tables.Column(accessor="customer__name", verbose_name=_("Customer"))
+    invoice = tables.Column(accessor="invoice__number", verbose_name=_("Invoice"))
+    line = tables.Column(accessor="line__sku", verbose_name=_("Invoice line"))
+    at_stake = tables.Column(verbose_name=_("Amount at stake"), attrs={"td": {"class": "num"}})
+    currency = tables.Column(accessor="invoice__currency", verbose_name=_("Currency"))
+    status = tables.Column(verbose_name=_("Status"))
+    reason = tables.Column(verbose_name=_("Reason"), orderable=False)
+    actions = tables.Column(
+        verbose_name="", empty_values=(), orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        model = Dispute
+        fields = ()
+        sequence = (
+            "created_at",
+            "age",
+            "customer",
+            "invoice",
+            "line",
+            "at_stake",
+            "currency",
+            "status",
+            "reason",
+            "actions",
+        )
+        attrs = {"class": "striped", "id": "disputes"}
+        row_attrs = {"data-dispute": lambda record: record.pk}
+        empty_text = _("No dispute.")
+
+    def __init__(self, *args, may_settle: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.may_settle = may_settle
+        self.today = timezone.now()
+
+    def render_age(self, value):
+        return (self.today - value).days
+
+    value_age = render_age
+
+    def render_invoice(self, record: Dispute, value):
+        url = reverse("billing:invoice", args=[record.customer_id, record.invoice_id])
+        return format_html('<a href="{}#disputes">{}</a>', url, value)
+
+    def value_invoice(self, value):
+        return value
+
+    def render_line(self, record: Dispute):
+        return f"{record.line.position}. {record.line.sku} {record.line.description}"
+
+    def value_line(self, record: Dispute):
+        return record.line.sku
+
+    def render_at_stake(self, record: Dispute, value):
+        return rules.money_text(value, record.invoice.currency)
+
+    value_at_stake = render_at_stake
+
+    def render_status(self, record: Dispute):
+        return record.get_status_display()
+
+    def value_status(self, value):
+        return value
+
+    def render_reason(self, value):
+        return Truncator(value).chars(80)
+
+    def value_reason(self, value):
+        return value
+
+    def render_actions(self, record: Dispute):
+        if not (self.may_settle and record.is_open):
+            return ""
+        url = reverse("billing:dispute-resolve", args=[record.pk])
+        return format_html(
+            '<a href="{}" role="button" class="small settle">{}</a>', url, _("Settle")
+        )

@@ -24,6 +24,17 @@ urlpatterns = [
         name="invoice-pdf",
     ),
     path(
+        "customers/<int:customer_id>/invoices/<int:invoice_id>/dispute/",
+        views.DisputeOpenView.as_view(),
+        name="dispute-open",
+    ),
+    path("disputes/", views.DisputeListView.as_view(), name="dispute-list"),
+    path(
+        "disputes/<int:dispute_id>/resolve/",
+        views.DisputeResolveView.as_view(),
+        name="dispute-resolve",
+    ),
+    path(
         "customers/<int:customer_id>/billing/",
         views.BillingDetailsView.as_view(),
         name="details",

@@ -49,6 +49,10 @@ ACTION_WORDS = {
     "trial.end_grace": _("ended the trial's grace period"),
     "trial.ship_devices": _("recorded devices shipped"),
     "trial.return_devices": _("recorded devices returned"),
+    "dispute.open": _("disputed an invoice line"),
+    "dispute.accept": _("accepted the dispute"),
+    "dispute.reject": _("rejected the dispute"),
+    "dispute.credit": _("credited the dispute on an invoice"),
 }
 
 

@@ -19,6 +19,7 @@ def navigation(request) -> dict:
         items.append((_("Orders"), reverse("order-list")))
         items.append((_("Usage"), reverse("usage-overview")))
         items.append((_("Invoices"), reverse("billing:invoice-list")))
+        items.append((_("Disputes"), reverse("billing:dispute-list")))
     else:
         items.append((_("Home"), reverse("customer-detail", args=[org_id])))
         if person.organization.kind == "customer":

@@ -216,6 +216,21 @@ class IssuedByPartner(Reach):
         return rows
 
 
+class SettledByPartner(Reach):
+    """Disputes of invoices: seen by whoever sees the invoice they dispute; changed
+    (settled) only by the issuing partner's full admins. Opening one is a customer full
+    admin's act on the invoice (billing.services.dispute_open), not a change of a
+    dispute."""
+
+    def __init__(self, partner: str = "invoice__partner", customer: str = "customer"):
+        self.seen = IssuedByPartner(partner, customer)
+
+    def scope(self, queryset, person, action):
+        if action != VIEW and person.role != roles.Role.PARTNER_FULL_ADMIN:
+            return queryset.none()
+        return self.seen.scope(queryset, person, action)
+
+
 CUSTOMER_OWNED = Through("customer")
 
 # ---- who reaches what: one line a model -------------------------------------------------
@@ -249,6 +264,7 @@ REACH: dict[str, Reach] = {
     "billing.Invoice": IssuedByPartner(),
     "billing.InvoiceLine": CUSTOMER_OWNED,
     "billing.ClosedCycle": CUSTOMER_OWNED,
+    "billing.Dispute": SettledByPartner(),
 }
 
 

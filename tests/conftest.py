@@ -64,6 +64,7 @@ class Tenant:
     trial: Trial | None = None
     api_key: object = None
     _invoice: object | None = None
+    _dispute: object | None = None
 
     def __getitem__(self, role: str) -> Person:
         return self.people[role]
@@ -75,6 +76,22 @@ class Tenant:
         if self._invoice is None:
             self._invoice = issued_invoice(self.customer.subscriptions.order_by("pk").first())
         return self._invoice
+
+    @property
+    def dispute(self):
+        """An open dispute on the first line of `invoice`, made on first use."""
+        if self._dispute is None:
+            from billing.models import Dispute
+
+            line = self.invoice.lines.order_by("position").first()
+            self._dispute = Dispute.objects.create(
+                line=line,
+                invoice=self.invoice,
+                customer=self.customer,
+                opened_by=self.people[Role.CUSTOMER_FULL_ADMIN],
+                reason="Those agents were in training.",
+            )
+        return self._dispute
 
 
 @dataclass

@@ -125,3 +125,16 @@ def test_people_in_the_four_languages_printed_with_their_language(seeded):
         assert Person.objects.get(email=email).language == language
         assert printed[email].rstrip().endswith(names[language])
     assert printed["full.admin@acme.example"].rstrip().endswith("English")
+
+
+def test_an_open_dispute_waits_in_the_partners_queue(seeded, client):
+    from billing.models import Dispute
+
+    dispute = Dispute.objects.unscoped().get()
+    assert dispute.is_open and dispute.line.kind == "overage"
+    assert dispute.opened_by.role == "customer_full_admin"
+    partner_admin = Person.objects.get(
+        organization=dispute.invoice.partner, role="partner_full_admin"
+    )
+    client.force_login(partner_admin)
+    assert dispute.invoice.number in client.get("/disputes/").content.decode()

@@ -57,6 +57,7 @@ PARAMETERS: dict[str, Callable[[Tenant], object]] = {
     "order_id": lambda t: t.order.pk,
     "key_id": lambda t: t.api_key.pk,
     "invoice_id": lambda t: t.invoice.pk,
+    "dispute_id": lambda t: t.dispute.pk,
     "usage_date": _daily_row_day,
     "usage_type": lambda t: "ivr-port",
 }

@@ -140,3 +140,90 @@ def invoice_dict(invoice) -> dict:
         "tax_total": rules.money_text(invoice.tax_total, c),
         "total": rules.money_text(invoice.total, c),
     }
+
+
+# --- disputes ---------------------------------------------------------------------------------
+
+
+class DisputeOpenSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Id of a line of this invoice.")
+    reason = serializers.CharField(max_length=2000, help_text="Why the line is disputed.")
+
+
+class DisputeResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["accepted", "rejected"])
+    credit_quantity = serializers.IntegerField(
+        required=False, allow_null=True, help_text="With `accepted`: 1 up to the line's quantity."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Required with `rejected`."
+    )
+
+
+class DisputeSerializer(serializers.Serializer):
+    """The shape of a dispute (written directly by `dispute_dict`)."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["open", "accepted", "rejected"])
+    customer = serializers.IntegerField()
+    invoice = serializers.IntegerField()
+    invoice_number = serializers.CharField()
+    line = serializers.IntegerField()
+    sku = serializers.CharField()
+    description = serializers.CharField()
+    billing_period = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
+    amount_at_stake = serializers.DecimalField(max_digits=16, decimal_places=2)
+    currency = serializers.CharField()
+    reason = serializers.CharField()
+    opened_by = serializers.EmailField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    credit_quantity = serializers.IntegerField(allow_null=True)
+    credit_amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    note = serializers.CharField()
+    resolved_by = serializers.EmailField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    credit_invoice = serializers.CharField(
+        allow_null=True, help_text="Number of the invoice that carried the credit."
+    )
+
+    def to_representation(self, dispute) -> dict:
+        return dispute_dict(dispute)
+
+
+def dispute_dict(dispute) -> dict:
+    line, invoice = dispute.line, dispute.invoice
+    c = invoice.currency
+    when = serializers.DateTimeField().to_representation
+    credit = (
+        rules.money_text(rules.amount_at_stake(-dispute.credit_quantity, line.unit_price, c), c)
+        if dispute.credit_quantity
+        else None
+    )
+    return {
+        "id": dispute.pk,
+        "status": dispute.status,
+        "customer": dispute.customer_id,
+        "invoice": invoice.pk,
+        "invoice_number": invoice.number,
+        "line": line.pk,
+        "sku": line.sku,
+        "description": line.description,
+        "billing_period": line.billing_period,
+        "quantity": line.quantity,
+        "unit_price": f"{line.unit_price:.4f}",
+        "amount_at_stake": rules.money_text(
+            rules.amount_at_stake(line.quantity, line.unit_price, c), c
+        ),
+        "currency": c,
+        "reason": dispute.reason,
+        "opened_by": dispute.opened_by.email if dispute.opened_by else None,
+        "created_at": when(dispute.created_at),
+        "credit_quantity": dispute.credit_quantity,
+        "credit_amount": credit,
+        "note": dispute.note,
+        "resolved_by": dispute.resolved_by.email if dispute.resolved_by else None,
+        "resolved_at": when(dispute.resolved_at) if dispute.resolved_at else None,
+        "credit_invoice": dispute.credit_invoice.number if dispute.credit_invoice else None,
+    }

@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from billing.api.views import CustomerInvoiceViewSet, InvoiceViewSet
+from billing.api.views import (
+    CustomerInvoiceViewSet,
+    DisputeViewSet,
+    InvoiceDisputeViewSet,
+    InvoiceViewSet,
+)
 
 urlpatterns = [
     path("invoices/", InvoiceViewSet.as_view({"get": "list"}), name="api-invoice-list"),
@@ -15,5 +20,21 @@ urlpatterns = [
         "customers/<int:customer_id>/invoices/<int:invoice_id>/",
         CustomerInvoiceViewSet.as_view({"get": "retrieve"}),
         name="api-customer-invoice",
+    ),
+    path(
+        "customers/<int:customer_id>/invoices/<int:invoice_id>/disputes/",
+        InvoiceDisputeViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-invoice-disputes",
+    ),
+    path("disputes/", DisputeViewSet.as_view({"get": "list"}), name="api-dispute-list"),
+    path(
+        "disputes/<int:dispute_id>/",
+        DisputeViewSet.as_view({"get": "retrieve"}),
+        name="api-dispute",
+    ),
+    path(
+        "disputes/<int:dispute_id>/resolve/",
+        DisputeViewSet.as_view({"post": "resolve"}),
+        name="api-dispute-resolve",
     ),
 ]

@@ -87,3 +87,52 @@ def test_concurrent_runs_issue_once_without_gaps(settings):
     assert sequences == list(range(1, 13))
     assert Invoice.objects.values("customer").distinct().count() == 12
     assert services.invoices_verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_apply_an_accepted_credit_once():
+    """Four runs at once close the cycle after a disputed invoice: one invoice carries
+    the credit, and the dispute points to it."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("services", "needs PostgreSQL (DATABASE_URL)")
+    ensure_catalogue()
+    from orgs.roles import Role
+    from tests.factories import PersonFactory
+
+    july = (date(2024, 7, 9), date(2024, 8, 8))
+    customer, sub = billed_customer(start=JUNE[0])
+    admin = PersonFactory(organization=customer, role=Role.CUSTOMER_FULL_ADMIN)
+    settler = PersonFactory(organization=customer.managing_partner, role=Role.PARTNER_FULL_ADMIN)
+    write_cycle(sub, JUNE, {"Standard Named Agent": [3]})
+    services.invoices_issue([customer.pk], through=JUNE[1])
+    june = Invoice.objects.get()
+    dispute = services.dispute_open(
+        actor=admin, invoice=june, line_id=june.lines.get().pk, reason="Trainees"
+    )
+    services.dispute_resolve(actor=settler, dispute=dispute, outcome="accepted", credit_quantity=2)
+    write_cycle(sub, july, {"Standard Named Agent": [1]})
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            barrier.wait()
+            for _attempt in range(3):  # a run that found the lock taken tries again
+                services.invoices_issue([customer.pk], through=july[1])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    credits = InvoiceLine.objects.filter(kind="credit")
+    assert [(c.quantity, c.adjusts) for c in credits] == [(-2, june.number)]
+    dispute.refresh_from_db()
+    assert dispute.credit_invoice_id == credits.get().invoice_id
+    assert Invoice.objects.count() == 2
+    assert services.invoices_verify() == []

@@ -49,7 +49,7 @@ def test_customer_admin_checks_an_invoice_and_downloads_it(page):
     expect(page.locator("#due-date")).to_be_visible()
 
     # The overage line's link: the cycle's daily detail, the peak row highlighted.
-    lines.first.get_by_role("link").click()
+    lines.first.locator("a.daily-link").click()
     peak = page.locator("#overage-peak")
     expect(peak).to_have_class("peak focus")
     cells = peak.locator("td")
