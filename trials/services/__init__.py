@@ -17,10 +17,12 @@ from trials.services.consent import (
     consent_url,
     is_consent_recipient,
     trial_consent_accept,
+    trial_consent_decline,
     trial_consent_resend,
     trial_for_consent_token,
 )
 from trials.services.conversion import (
+    conversion_blocked_reason,
     conversion_process,
     trial_conversion_request,
     trial_convert,
@@ -51,6 +53,7 @@ __all__ = [
     "_today",
     "consent_token",
     "consent_url",
+    "conversion_blocked_reason",
     "conversion_process",
     "is_consent_recipient",
     "services_available",
@@ -59,6 +62,7 @@ __all__ = [
     "trial_cancel",
     "trial_change_services",
     "trial_consent_accept",
+    "trial_consent_decline",
     "trial_consent_resend",
     "trial_conversion_request",
     "trial_convert",
