@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("usage.urls")),
     path("", include("trials.urls")),
     path("", include("billing.urls")),
+    path("", include("pages.urls")),
 ]

@@ -203,7 +203,7 @@ def test_unanswered_consent_is_cancelled_after_30_days(
     trials_daily()
     trial.refresh_from_db()
     assert trial.status == Trial.Status.CANCELLED
-    from orgs.selectors import customers_for_list
+    from pages.selectors import customers_for_list
 
     assert world.b.customer not in customers_for_list(world.a[Role.SALES_FULL_ADMIN])
 
@@ -211,7 +211,7 @@ def test_unanswered_consent_is_cancelled_after_30_days(
 def test_pending_consent_customer_is_on_the_partner_list(
     world, clock, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from orgs.selectors import customers_for_list
+    from pages.selectors import customers_for_list
 
     request_consent(world, clock, django_capture_on_commit_callbacks, mailoutbox)
     listed = customers_for_list(world.a[Role.SALES_FULL_ADMIN])
@@ -347,7 +347,7 @@ def test_expiry_notices_grace_and_end(world, clock, django_capture_on_commit_cal
     assert boss.role == Role.CUSTOMER_READ_ONLY
     assert trial.meetings_site_url == "" and trial.service_codes == []
     assert not Person.objects.filter(organization=customer).exists()
-    from orgs.selectors import customers_for_list
+    from pages.selectors import customers_for_list
 
     assert customer not in customers_for_list(world.a[Role.SALES_FULL_ADMIN])
     assert trial in Trial.objects.visible_to(world.a[Role.SALES_FULL_ADMIN])  # history stays
