@@ -18,6 +18,8 @@ class InvitePersonForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(organization)
+        # The least powerful role first: more power is a choice, never a default.
+        self.fields["role"].initial = roles.least_powerful_role(organization.kind)
 
 
 class ChangeRoleForm(forms.Form):

@@ -3,6 +3,7 @@ partner–customer relationships that grant access, and the audit log."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -13,6 +14,10 @@ from django_countries.fields import CountryField
 from orgs.regions import Region, region_for_country
 from orgs.roles import Role
 from orgs.tenancy import TenantQuerySet
+
+# Surge is capacity above what was bought (SPEC §3 gives no bound; the vendor's example is
+# 30 %): up to doubling the voice entitlement, beyond which it is a commitment to buy.
+SURGE_PERCENT_MAX = 100
 
 
 class Industry(models.TextChoices):
@@ -59,7 +64,10 @@ class Organization(models.Model):
     industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices, blank=True)
     country = CountryField(_("country"), blank=True)
     surge_percent = models.PositiveSmallIntegerField(
-        _("surge %"), default=0, help_text=_("Extra voice capacity above the entitlement.")
+        _("surge %"),
+        default=0,
+        validators=[MaxValueValidator(SURGE_PERCENT_MAX)],
+        help_text=_("Extra voice capacity above the entitlement, from 0 to 100 %."),
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,7 +95,9 @@ class Organization(models.Model):
                 condition=Q(kind="partner", tier__isnull=False) | ~Q(kind="partner"),
             ),
             models.CheckConstraint(
-                name="surge_percent_at_most_1000", condition=Q(surge_percent__lte=1000)
+                name="surge_percent_at_most_100",
+                condition=Q(surge_percent__lte=SURGE_PERCENT_MAX),
+                violation_error_message=_("Enter a surge of at most 100 %."),
             ),
         ]
 

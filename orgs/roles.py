@@ -44,6 +44,17 @@ def roles_for_kind(kind: str) -> frozenset[str]:
     )
 
 
+def least_powerful_role(kind: str) -> str | None:
+    """The role a new person of an organisation of `kind` gets unless another is chosen."""
+    return (
+        Role.PARTNER_READ_ONLY
+        if kind == "partner"
+        else Role.CUSTOMER_READ_ONLY
+        if kind == "customer"
+        else None
+    )
+
+
 def reaches_all_customers(role: str) -> bool:
     return role in _ALL_CUSTOMERS
 

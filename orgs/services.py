@@ -30,7 +30,11 @@ def _require(person: Person | None, organization: Organization, action: str) -> 
 def person_email_available(email: str, *, organization: Organization | None = None) -> None:
     """One organisation per person: an email already in another organisation is refused."""
     existing = Person.objects.filter(email__iexact=email).select_related("organization").first()
-    if existing and (organization is None or existing.organization_id != organization.pk):
+    if existing and organization is not None and existing.organization_id == organization.pk:
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of this organisation.") % {"email": email}}
+        )
+    if existing:
         raise ValidationError(
             {"email": _("%(email)s already belongs to another organisation.") % {"email": email}}
         )
@@ -59,7 +63,7 @@ def person_create(
     email = email.strip().lower()
     if role not in roles.roles_for_kind(organization.kind):
         raise ValidationError({"role": _("That role does not exist in this organisation.")})
-    person_email_available(email)
+    person_email_available(email, organization=organization)
     person = Person.objects.create_user(
         email=email,
         password=password,

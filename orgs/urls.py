@@ -29,6 +29,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/", views.AccountView.as_view(), name="account"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/token/", views.AccountTokenView.as_view(), name="account-token"),
     path("api-keys/", views.ApiKeysView.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),

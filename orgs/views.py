@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, UpdateView, View
 from django_tables2 import SingleTableMixin
@@ -100,7 +100,14 @@ class PeopleView(OrganizationPageMixin, TenantListMixin, FormView):
     def get_context_data(self, **kwargs):
         people = self.get_queryset()
         rows = [
-            (person, ChangeRoleForm(organization=self.organization, initial={"role": person.role}))
+            (
+                person,
+                ChangeRoleForm(
+                    organization=self.organization,
+                    initial={"role": person.role},
+                    auto_id=f"id_person{person.pk}_%s",  # one id per row
+                ),
+            )
             for person in people
         ]
         return super().get_context_data(rows=rows, **kwargs)
@@ -185,6 +192,17 @@ class AccountView(LoginRequiredMixin, UpdateView):
             .first()
         )
         return super().get_context_data(api_token=token, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password (the old one first); the session stays logged in."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password was changed."))
+        return super().form_valid(form)
 
 
 class AccountTokenView(LoginRequiredMixin, View):

@@ -161,6 +161,9 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchboard <no-reply@switchboard.test>")
 # Absolute links in emails (Set up now, consent, password) are built on this origin.
+# Meeting sites (setup wizard and trials) are <name>.MEETING_SITE_DOMAIN: one format for both.
+MEETING_SITE_DOMAIN = env("MEETING_SITE_DOMAIN", default="webex.com")
+
 # Links in emails point where `make run` serves (HOST/PORT) unless SITE_URL says otherwise.
 SITE_URL = env("SITE_URL", default="") or (
     f"http://{env('HOST', default='127.0.0.1')}:{env('PORT', default='8000')}"

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from orgs.filters import DateInput
 from subscriptions.models import Offer, Order
 
 
@@ -14,10 +15,13 @@ class OrderFilter(django_filters.FilterSet):
         label=_("Offer"), queryset=Offer.objects.all(), to_field_name="code"
     )
     start_from = django_filters.DateFilter(
-        label=_("Start from"), field_name="requested_start_date", lookup_expr="gte"
+        label=_("Start from"),
+        field_name="requested_start_date",
+        lookup_expr="gte",
+        widget=DateInput,
     )
     start_to = django_filters.DateFilter(
-        label=_("Start to"), field_name="requested_start_date", lookup_expr="lte"
+        label=_("Start to"), field_name="requested_start_date", lookup_expr="lte", widget=DateInput
     )
 
     class Meta:

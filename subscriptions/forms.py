@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from orgs import clock
 from orgs.widgets import NameSelect
-from subscriptions.models import Offer, Sku
+from subscriptions import rules, sites
+from subscriptions.models import Offer, Order, Sku
 
 
 class OrderForm(forms.Form):
@@ -17,10 +20,40 @@ class OrderForm(forms.Form):
         label=_("Requested start date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     provisioning_contact_email = forms.EmailField(label=_("Provisioning contact email"))
+    # Shown only once a past start date was entered: a past date is allowed (the Set up now
+    # email then goes at once) but never taken without the partner saying so.
+    start_in_past = forms.BooleanField(
+        label=_("Yes, the requested start date is in the past"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, partner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.partner = partner
         self.fields["offer"].choices = [(o.code, str(o)) for o in Offer.objects.all()]
+
+    def clean_web_order_id(self):
+        web_order_id = self.cleaned_data["web_order_id"].strip()
+        orders = Order.objects.unscoped().filter(partner=self.partner, web_order_id=web_order_id)
+        if self.partner is not None and orders.exists():
+            raise forms.ValidationError(_("An order with this web order id already exists."))
+        return web_order_id
+
+    def clean(self):
+        data = super().clean()
+        start = data.get("requested_start_date")
+        if start and start < clock.today() and not data.get("start_in_past"):
+            self.fields["start_in_past"].widget = forms.CheckboxInput()
+            self.add_error(
+                "requested_start_date",
+                _(
+                    "%(date)s is in the past: the Set up now email will go at once. "
+                    "Tick the box below to place the order with this date, or choose another."
+                )
+                % {"date": date_format(start, "SHORT_DATE_FORMAT")},
+            )
+        return data
 
 
 class OrderLineForm(forms.Form):
@@ -39,7 +72,16 @@ class OrderLineForm(forms.Form):
         return data
 
 
-OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=5, max_num=20)
+class BaseOrderLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if not any(form.cleaned_data.get("sku") for form in self.forms if form.is_valid()):
+            raise forms.ValidationError(_("An order needs at least one line."))
+
+
+OrderLineFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseOrderLineFormSet, extra=5, max_num=20
+)
 
 
 class ContactForm(forms.Form):
@@ -156,15 +198,34 @@ class CallingForm(forms.Form):
             )
         ],
     )
-    emergency_number = forms.CharField(label=_("Emergency callback number"), max_length=32)
+    emergency_number = forms.CharField(
+        label=_("Emergency callback number"),
+        max_length=32,
+        help_text=_(
+            "The number emergency services call back, in international format: a plus sign, "
+            "the country code and the number, e.g. +31 20 123 4567."
+        ),
+    )
+
+    def clean_emergency_number(self):
+        number, problem = rules.emergency_callback_number(self.cleaned_data["emergency_number"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return number
 
 
 class MeetingForm(forms.Form):
-    meeting_site_url = forms.SlugField(
-        label=_("Meeting site name"),
-        max_length=63,
-        help_text=_("Your site will be <name>.webex.example; unique across Switchboard."),
-    )
+    meeting_site_url = forms.CharField(label=_("Meeting site name"), max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting_site_url"].help_text = _(
+            "Your site will be %(example)s, with the name you choose in place of “acme”; "
+            "unique across Switchboard, trials included."
+        ) % {"example": sites.meeting_site_host("acme")}
+
+    def clean_meeting_site_url(self):
+        return sites.meeting_site_name(self.cleaned_data["meeting_site_url"])
 
 
 class EnterpriseForm(forms.Form):

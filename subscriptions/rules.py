@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 STANDARD_AGENT = "standard_agent"
 PREMIUM_AGENT = "premium_agent"
 IVR_PORT = "ivr_port"
@@ -161,3 +163,30 @@ def subdomain_problem(subdomain: str) -> str | None:
     if subdomain in RESERVED_SUBDOMAINS:
         return "That subdomain is reserved."
     return None
+
+
+# The emergency callback number is the number emergency services dial to call back, so it
+# must be a full public number: E.164 (ITU-T), "+", a country code and at most 15 digits.
+# The emergency short numbers themselves (112, 911…) cannot be called back and are refused.
+EMERGENCY_SHORT_NUMBERS = frozenset({"100", "101", "102", "103", "110", "112", "911", "999", "000"})
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
+E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def emergency_callback_number(value: str) -> tuple[str, str | None]:
+    """`(number in E.164, None)` or `(value, why it is refused)`: spaces, hyphens, dots and
+    brackets are dropped and a leading 00 becomes +."""
+    number = _PHONE_SEPARATORS.sub("", value or "")
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    if number in EMERGENCY_SHORT_NUMBERS:
+        return value, _(
+            "%(number)s is an emergency number; enter the number emergency services can call "
+            "back, in international format, e.g. +31 20 123 4567."
+        ) % {"number": number}
+    if not E164_PATTERN.match(number):
+        return value, _(
+            "Enter a phone number in international format: a plus sign, the country code and "
+            "the number, 7 to 15 digits in all, e.g. +31 20 123 4567."
+        )
+    return number, None

@@ -22,7 +22,7 @@ from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
-from subscriptions import links, money, rules
+from subscriptions import links, money, rules, sites
 from subscriptions.models import Offer, Order, OrderLine, Sku, Subscription
 
 ORDER_FIELDS = [
@@ -795,18 +795,11 @@ def subscription_activate(
             errors["subdomain"] = problem
         elif not subdomain_available(subdomain, exclude=subscription.pk):
             errors["subdomain"] = _("That subdomain is taken.")
-    meeting_site_url = (meeting_site_url or "").strip().lower()
+    meeting_site_url = sites.meeting_site_name(meeting_site_url)
     if meeting_site_url:
-        problem = rules.subdomain_problem(meeting_site_url)
+        problem = sites.meeting_site_problem(meeting_site_url, exclude=subscription)
         if problem:
             errors["meeting_site_url"] = problem
-        elif (
-            Subscription.objects.unscoped()
-            .filter(meeting_site_url=meeting_site_url)
-            .exclude(pk=subscription.pk)
-            .exists()
-        ):
-            errors["meeting_site_url"] = _("That site URL is taken.")
     if errors:
         raise ValidationError(errors)
     before = snapshot(subscription, SUBSCRIPTION_FIELDS)

@@ -69,9 +69,11 @@ class OrderCreateView(PartnerOnlyMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = forms.OrderForm(request.POST)
+        form = forms.OrderForm(request.POST, partner=request.user.organization)
         lines = forms.OrderLineFormSet(request.POST, prefix="lines")
-        if form.is_valid() and lines.is_valid():
+        # Both validated, so every problem of the page shows at once.
+        form_valid, lines_valid = form.is_valid(), lines.is_valid()
+        if form_valid and lines_valid:
             chosen = [
                 (line["sku"], line["quantity"]) for line in lines.cleaned_data if line.get("sku")
             ]
@@ -86,15 +88,19 @@ class OrderCreateView(PartnerOnlyMixin, TemplateView):
                     lines=chosen,
                 )
             except ValidationError as error:
-                _attach_errors(form, lines, error)
+                attach_order_errors(form, lines, error)
             else:
                 messages.success(request, _("Order %(id)s placed.") % {"id": order.web_order_id})
                 return redirect("order-detail", order_id=order.pk)
         return self.render_to_response({"form": form, "lines": lines})
 
 
-def _attach_errors(form, lines, error: ValidationError) -> None:
-    """Put a service's field errors (`lines[1].sku`) on the matching form fields."""
+def attach_order_errors(form, lines, error: ValidationError) -> None:
+    """Put a service's field errors (`lines[1].sku`) on the matching form fields; also used
+    by the trial conversion form, which has the same lines."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     filled = [i for i, line in enumerate(lines.forms) if line.cleaned_data.get("sku")]
     for field, problems in error.message_dict.items():
         if field.startswith("lines[") and "]." in field:

@@ -20,8 +20,7 @@ from orgs.models import Organization
 from orgs.regions import region_for_country
 from orgs.tenancy import CHANGE
 from orgs.views_base import CustomerPageMixin
-from subscriptions import forms, links, rules, services
-from subscriptions.models import Subscription
+from subscriptions import forms, links, rules, services, sites
 from subscriptions.selectors import pending_subscription
 
 
@@ -428,17 +427,11 @@ class SetupWizardView(CustomerPageMixin, TemplateView):
             )
             if problem:
                 return ("subdomain", problem)
-        site = data.get("meeting_site_url")
+        site = sites.meeting_site_name(data.get("meeting_site_url") or "")
         if site:
-            problem = rules.subdomain_problem(site)
-            taken = (
-                Subscription.objects.unscoped()
-                .filter(meeting_site_url=site)
-                .exclude(pk=self.subscription.pk)
-                .exists()
-            )
-            if problem or taken:
-                return ("meeting_site_url", problem or _("That site URL is taken."))
+            problem = sites.meeting_site_problem(site, exclude=self.subscription)
+            if problem:
+                return ("meeting_site_url", problem)
         return None
 
     def _provision(self, state: dict):
@@ -488,6 +481,7 @@ class SetupWizardView(CustomerPageMixin, TemplateView):
             total=len(SETUP_STEPS),
             back_step=SETUP_STEPS[index - 1] if index else None,
             country_name=dict(forms.countries).get(state.get("country_of_operation", ""), ""),
+            meeting_site=sites.meeting_site_host(state.get("meeting_site_url", "")),
             **kwargs,
         )
 

@@ -33,9 +33,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("subscriptions/views.py", "OrderDetailView.get_context_data", "unscoped()"): (
         "the subscription of an order the person already reached (get_visible_or_404)"
     ),
-    ("subscriptions/wizards.py", "SetupWizardView._check", "unscoped()"): (
-        "is a site URL taken by anyone? A yes/no across tenants that shows no row"
-    ),
     ("billing/views.py", "InvoiceMixin.get_invoice", "Invoice.objects"): (
         "narrowed to the page's customer and handed to get_visible_or_404, which scopes it"
     ),

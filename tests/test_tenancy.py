@@ -76,7 +76,7 @@ EXEMPT: dict[str, str] = {
     "setup-now/": "Set up now links: the signed token is the authority (tests/subscriptions)",
 }
 # Where a read-only admin may write: their own account only.
-OWN_ACCOUNT = {"account/", "account/token/"}
+OWN_ACCOUNT = {"account/", "account/password/", "account/token/"}
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 ALL_METHODS = ("get", *WRITE_METHODS)

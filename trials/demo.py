@@ -69,7 +69,7 @@ def seed(world: DemoWorld) -> None:
         country="AU",
         sizes=TrialSizes(
             services=["meetings"],
-            meetings_site_url="wayne-travel.webex.com",
+            meetings_site_url="wayne-travel",
             meetings_time_zone="Australia/Sydney",
         ),
         length_days=60,
@@ -86,7 +86,7 @@ def seed(world: DemoWorld) -> None:
         "US",
         TrialSizes(
             services=["meetings", "messaging", "contact_center", "devices"],
-            meetings_site_url="piedmont.webex.com",
+            meetings_site_url="piedmont",
             meetings_time_zone="America/New_York",
             standard_agents=20,
             premium_agents=5,

@@ -10,6 +10,7 @@ from django_countries import countries
 
 from orgs.models import Industry, PartnerRelationship
 from orgs.widgets import NameSelect
+from subscriptions.sites import meeting_site_host
 from trials import rules
 from trials.models import DeviceModel, Service
 from trials.services import TrialSizes
@@ -29,7 +30,6 @@ class TrialServicesForm(forms.Form):
         label=_("Meetings site URL"),
         max_length=100,
         required=False,
-        help_text=_("For example acme.webex.com; unique."),
     )
     meetings_time_zone = forms.ChoiceField(
         label=_("Meetings time zone"), choices=_time_zones, required=False, widget=NameSelect
@@ -39,6 +39,10 @@ class TrialServicesForm(forms.Form):
 
     def __init__(self, *args, available: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["meetings_site_url"].help_text = _(
+            "The site's name: its address will be %(example)s, with your name in place of "
+            "“acme”; unique across Switchboard."
+        ) % {"example": meeting_site_host("acme")}
         if available is not None:
             self.fields["services"].choices = [
                 (value, label) for value, label in Service.choices if value in available
@@ -128,33 +132,22 @@ class DeviceReturnForm(forms.Form):
 
 
 class ConversionForm(forms.Form):
-    """A paid order for the trial's services: offer and lines, one `SKU quantity` a line."""
+    """The paid order of a trial, as on the order form: offer, web order id, contact; its
+    lines are the order form's line formset (`subscriptions.forms.OrderLineFormSet`)."""
 
     web_order_id = forms.CharField(label=_("Web order id"), max_length=64, required=False)
-    offer_code = forms.CharField(label=_("Offer"), max_length=32, initial="A-FLEX-3-CC")
-    lines = forms.CharField(
-        label=_("Lines (one “SKU quantity” per line)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        initial="A-FLEX-WCC-S-N 10",
+    offer_code = forms.ChoiceField(
+        label=_("Offer"), initial="A-FLEX-3-CC", widget=NameSelect(lang="en")
     )
     provisioning_contact_email = forms.EmailField(
         label=_("Provisioning contact email"), required=False
     )
 
-    def clean_lines(self) -> list[tuple[str, int]]:
-        parsed = []
-        for number, raw in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
-            if not raw.strip():
-                continue
-            parts = raw.split()
-            if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) < 1:
-                raise forms.ValidationError(
-                    _("Line %(n)s: write the SKU, a space and a quantity.") % {"n": number}
-                )
-            parsed.append((parts[0].upper(), int(parts[1])))
-        if not parsed:
-            raise forms.ValidationError(_("Add at least one line."))
-        return parsed
+    def __init__(self, *args, **kwargs):
+        from subscriptions.models import Offer
+
+        super().__init__(*args, **kwargs)
+        self.fields["offer_code"].choices = [(o.code, str(o)) for o in Offer.objects.all()]
 
 
 class ProcessConversionForm(forms.Form):

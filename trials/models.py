@@ -38,6 +38,7 @@ class Trial(models.Model):
         ENDED = "ended", _("Ended")
         CONVERTED = "converted", _("Converted to paid")
         CANCELLED = "cancelled", _("Cancelled")
+        DECLINED = "declined", _("Declined by the customer")
 
     class Length(models.IntegerChoices):
         DAYS_30 = 30, _("30 days")
@@ -99,6 +100,13 @@ class Trial(models.Model):
 
     def __str__(self) -> str:
         return f"Trial {self.pk} of {self.customer} by {self.partner}"
+
+    @property
+    def meetings_site_host(self) -> str:
+        """The Meetings site's address (rows from before names only hold it whole)."""
+        from subscriptions.sites import meeting_site_host, meeting_site_name
+
+        return meeting_site_host(meeting_site_name(self.meetings_site_url))
 
     @property
     def service_codes(self) -> list[str]:

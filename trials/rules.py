@@ -23,16 +23,18 @@ GRACE = "grace"
 ENDED = "ended"
 CONVERTED = "converted"
 CANCELLED = "cancelled"
+DECLINED = "declined"
 
 # Every status change a trial may make; anything else is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    PENDING_CONSENT: frozenset({PENDING_PROVISIONING, CANCELLED}),
+    PENDING_CONSENT: frozenset({PENDING_PROVISIONING, CANCELLED, DECLINED}),
     PENDING_PROVISIONING: frozenset({ACTIVE, CANCELLED}),
     ACTIVE: frozenset({GRACE, CONVERTED, CANCELLED}),
     GRACE: frozenset({ACTIVE, ENDED, CONVERTED, CANCELLED}),
     ENDED: frozenset(),
     CONVERTED: frozenset(),
     CANCELLED: frozenset(),
+    DECLINED: frozenset(),
 }
 
 # Which services each offer's subscription brings: those are "bought" and cannot be trialled.
@@ -72,6 +74,12 @@ def consent_deadline(requested_on: dt.date) -> dt.date:
 def grace_end(end: dt.date) -> dt.date:
     """The day grace ends and users lose access; conversion works until the day before."""
     return end + dt.timedelta(days=GRACE_DAYS)
+
+
+def grace_days_left(end: dt.date | None, today: dt.date) -> int | None:
+    """Days left to convert a trial in grace: conversion works until the day before grace
+    ends, so on the end date itself 30 are left."""
+    return None if end is None else max((grace_end(end) - today).days, 0)
 
 
 def numbers_release_date(end: dt.date) -> dt.date:
@@ -141,3 +149,14 @@ def due_on(
     if status == ENDED and end is not None:
         return Due(release_numbers=numbers_held and today >= numbers_release_date(end))
     return Due()
+
+
+def conversion_lines(standard_agents: int, premium_agents: int) -> list[dict]:
+    """The paid order's lines a trial's sizes suggest: its Contact Center agents as named
+    agent licences (the partner may change the SKU or the quantities)."""
+    lines = []
+    if standard_agents:
+        lines.append({"sku": "A-FLEX-WCC-S-N", "quantity": standard_agents})
+    if premium_agents:
+        lines.append({"sku": "A-FLEX-WCC-P-N", "quantity": premium_agents})
+    return lines

@@ -60,6 +60,7 @@ def expiring_trials(person: Person, customer, today: dt.date | None = None) -> l
                 "days_left": left,
                 "expiring": left is not None and left <= rules.WARNING_DAYS,
                 "grace_end": rules.grace_end(trial.end_date) if trial.end_date else None,
+                "grace_days_left": rules.grace_days_left(trial.end_date, today),
             }
         )
     return rows

@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -16,6 +17,8 @@ from django.views.generic import FormView, TemplateView
 from orgs import roles
 from orgs.tenancy import CHANGE, PROVISION, VIEW, can, get_visible_or_404
 from orgs.views_base import SAFE_METHODS, CustomerPageMixin, TenantListMixin
+from subscriptions.forms import OrderLineFormSet
+from subscriptions.views import attach_order_errors
 from trials import rules, selectors, services
 from trials.forms import (
     ConsentForm,
@@ -162,8 +165,12 @@ class TrialDetailView(TrialPageMixin, TemplateView):
         person = self.request.user
         return super().get_context_data(
             may_change=can(person, trial, CHANGE),
+            conversion_blocked=services.conversion_blocked_reason(trial)
+            if trial.status in ("active", "grace")
+            else None,
             days_left=rules.days_left(trial.end_date, today),
             grace_end=rules.grace_end(trial.end_date) if trial.end_date else None,
+            grace_days_left=rules.grace_days_left(trial.end_date, today),
             devices_due=rules.devices_due_date(trial.end_date) if trial.end_date else None,
             shipped=trial.shipped_devices.all(),
             devices_overdue=bool(
@@ -178,14 +185,44 @@ class TrialDetailView(TrialPageMixin, TemplateView):
         )
 
 
-class TrialActionView(TrialPageMixin, View):
-    """POST only: resend consent, cancel, provision, extend, ship or return devices."""
+class TrialActionView(TrialPageMixin, TemplateView):
+    """Resend consent, cancel, provision, extend, ship or return devices (POST). Cancel and
+    extend are asked first (GET): extending may shorten the trial, so the confirmation
+    shows the new end date, and the POST carries the date that was confirmed."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+    read_action = CHANGE  # the confirmation page is for those who may act
+    template_name = "trials/trial_confirm.html"
+    CONFIRMED = ("cancel", "extend")
+
+    def get(self, request, *args, **kwargs):
+        if kwargs["action"] not in self.CONFIRMED:
+            raise Http404
+        return self.render_to_response(self.get_context_data(action=kwargs["action"]))
+
+    def get_context_data(self, **kwargs):
+        trial, today = self.trial, services._today()
+        new_end = rules.extended_end_date(today)
+        left = rules.days_left(trial.end_date, today)
+        return super().get_context_data(
+            new_end=new_end,
+            days_left=left,
+            shortened_by=(trial.end_date - new_end).days
+            if trial.end_date and trial.end_date > new_end
+            else 0,
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         action = kwargs["action"]
         trial, actor = self.trial, request.user
+        if action == "extend" and request.POST.get("new_end_date") != (
+            rules.extended_end_date(services._today()).isoformat()
+        ):
+            # Not confirmed, or confirmed for another day: ask (again) with today's date.
+            return redirect("trial-extend", trial_id=trial.pk)
+        if action == "cancel" and request.POST.get("confirm") != "yes":
+            return redirect("trial-cancel", trial_id=trial.pk)
         try:
             if action == "resend":
                 services.trial_consent_resend(actor=actor, trial=trial)
@@ -200,7 +237,9 @@ class TrialActionView(TrialPageMixin, View):
             elif action == "extend":
                 services.trial_extend(actor=actor, trial=trial)
                 messages.success(
-                    request, _("Trial extended to %(date)s.") % {"date": trial.end_date}
+                    request,
+                    _("Trial extended: it now ends on %(date)s.")
+                    % {"date": date_format(trial.end_date, "SHORT_DATE_FORMAT")},
                 )
             elif action == "ship":
                 form = DeviceShipForm(request.POST)
@@ -258,6 +297,9 @@ class TrialDeleteView(TrialPageMixin, TemplateView):
 
 
 class TrialConvertView(TrialPageMixin, FormView):
+    """The paid order of a trial: the order form's fields and lines, its lines prefilled
+    from the trial's sizes."""
+
     read_action = CHANGE
     template_name = "trials/trial_convert.html"
     form_class = ConversionForm
@@ -265,34 +307,54 @@ class TrialConvertView(TrialPageMixin, FormView):
     def get_initial(self):
         return {"provisioning_contact_email": self.request.user.email}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(tier_two=self.trial.partner.tier == 2, **kwargs)
+    def get(self, request, *args, **kwargs):
+        blocked = services.conversion_blocked_reason(self.trial)
+        if blocked:  # said before any form is filled
+            return self.render_to_response({"trial": self.trial, "blocked": blocked})
+        return super().get(request, *args, **kwargs)
 
-    def form_valid(self, form):
+    def get_context_data(self, **kwargs):
+        trial = self.trial
+        kwargs.setdefault(
+            "lines",
+            OrderLineFormSet(
+                prefix="lines",
+                initial=rules.conversion_lines(trial.standard_agents, trial.premium_agents),
+            ),
+        )
+        return super().get_context_data(tier_two=trial.partner.tier == 2, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        lines = OrderLineFormSet(request.POST, prefix="lines")
+        form_valid, lines_valid = form.is_valid(), lines.is_valid()
+        if not (form_valid and lines_valid):
+            return self.render_to_response(self.get_context_data(form=form, lines=lines))
         data = form.cleaned_data
+        chosen = [(line["sku"], line["quantity"]) for line in lines.cleaned_data if line.get("sku")]
         try:
             if self.trial.partner.tier == 2:
                 services.trial_conversion_request(
-                    actor=self.request.user,
+                    actor=request.user,
                     trial=self.trial,
                     offer_code=data["offer_code"],
-                    lines=data["lines"],
+                    lines=chosen,
                 )
-                messages.success(self.request, _("Conversion request sent to your distributor."))
+                messages.success(request, _("Conversion request sent to your distributor."))
             else:
                 services.trial_convert(
-                    actor=self.request.user,
+                    actor=request.user,
                     trial=self.trial,
                     web_order_id=data["web_order_id"],
                     offer_code=data["offer_code"],
-                    lines=data["lines"],
+                    lines=chosen,
                     provisioning_contact_email=data["provisioning_contact_email"]
-                    or self.request.user.email,
+                    or request.user.email,
                 )
-                messages.success(self.request, _("Trial converted to a paid order."))
+                messages.success(request, _("Trial converted to a paid order."))
         except ValidationError as error:
-            _form_errors(form, error)
-            return self.form_invalid(form)
+            attach_order_errors(form, lines, error)
+            return self.render_to_response(self.get_context_data(form=form, lines=lines))
         return redirect("trial-detail", trial_id=self.trial.pk)
 
 
@@ -326,6 +388,14 @@ class ConsentView(View):
         form = ConsentForm(request.POST)
         if not self._may_accept():
             raise PermissionDenied
+        if request.POST.get("decline"):
+            services.trial_consent_decline(person=request.user, trial=self.trial)
+            messages.success(
+                request,
+                _("You declined the trial of %(partner)s; they were told.")
+                % {"partner": self.trial.partner.name},
+            )
+            return redirect("customer-detail", customer_id=self.trial.customer_id)
         if not form.is_valid():
             return self._render(form)
         try:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from orgs.models import Organization
+from orgs.models import SURGE_PERCENT_MAX, Organization
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -39,7 +39,9 @@ class CustomerUpdateSerializer(serializers.Serializer):
         choices=Organization._meta.get_field("industry").choices, required=False
     )
     country = CountryField(required=False)
-    surge_percent = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+    surge_percent = serializers.IntegerField(
+        min_value=0, max_value=SURGE_PERCENT_MAX, required=False
+    )
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from orgs.roles import Role
 from tests.browser.conftest import log_in
 from tests.conftest import make_tenant
+from trials.models import Trial
 
 NEW_PASSWORD = "a long new password 42"
 
@@ -98,6 +99,16 @@ def test_from_order_to_active_subscription(page):
     page.get_by_label("Time zone").select_option("Europe/Amsterdam")
     page.get_by_label("Emergency callback number").fill("112")
     next_(page)
+    # 112 cannot be called back: a full number in international format is asked for.
+    assert page.get_by_text("112 is an emergency number").is_visible()
+    page.get_by_label("Emergency callback number").fill("+46 8 123 456 78")
+    next_(page)
+    # The help names the site's whole address; a site a trial holds is taken.
+    assert page.get_by_text("Your site will be acme.webex.com").is_visible()
+    Trial.objects.filter(pk=tenant.trial.pk).update(meetings_site_url="trialco")
+    page.get_by_label("Meeting site name").fill("trialco.webex.com")
+    next_(page)
+    assert page.get_by_text("trialco.webex.com is taken").is_visible()
     page.get_by_label("Meeting site name").fill("browserco")
     next_(page)
     page.get_by_label("Subdomain").fill("browserco")
@@ -159,3 +170,33 @@ def test_the_customer_sets_up_branch_and_dead_links(page):
     assert "Provisioned" in page.locator("table#orders").inner_text()
     page.get_by_role("link", name="Customers").click()
     assert "SelfCo" not in page.locator("table#customers").inner_text()
+
+
+def test_the_order_form_warns_of_a_past_date_and_shows_every_problem_once(page):
+    tenant = make_tenant("a")
+    log_in(page, tenant[Role.SALES_ADMIN].email)
+    page.goto("/orders/new/")
+    page.get_by_label("Web order id").fill("WO-PAST-1")
+    page.get_by_label("Requested start date").fill("2020-01-01")
+    page.get_by_label("Provisioning contact email").fill("not an email")
+    page.get_by_role("button", name="Place order").click()
+    # Every problem at once: the email, the missing line and the past date, each once.
+    body = page.locator("main").inner_text()
+    assert body.count("Enter a valid email address.") == 1
+    assert body.count("An order needs at least one line.") == 1
+    assert "is in the past" in body
+    page.get_by_label("Provisioning contact email").fill("contact@partner-a.test")
+    page.get_by_label("SKU of line 1").select_option("A-FLEX-WCC-S-C")
+    page.get_by_label("Quantity of line 1").fill("2")
+    page.get_by_label("Yes, the requested start date is in the past").check()
+    page.get_by_role("button", name="Place order").click()
+    assert page.get_by_role("heading", name="Order WO-PAST-1").is_visible()
+
+
+def test_the_order_filters_take_dates_from_a_date_picker(page):
+    tenant = make_tenant("a")
+    log_in(page, tenant[Role.SALES_ADMIN].email)
+    page.goto("/orders/?start_from=notadate")
+    assert page.get_by_label("Start from").get_attribute("type") == "date"
+    assert page.get_by_role("alert").filter(has_text="not valid").is_visible()
+    assert page.get_by_text("Enter a valid date.").is_visible()

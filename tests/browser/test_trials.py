@@ -83,8 +83,11 @@ def test_new_customer_trial_extend_and_delete(page):
     page.get_by_role("button", name="Start trial").click()
     assert page.locator("#trial-status").inner_text() == "Trial active"
     assert page.get_by_text("30 days left").is_visible()
-    page.get_by_role("button", name="Extend by 30 days from today").click()
-    assert page.get_by_text("Trial extended").is_visible()
+    page.get_by_role("button", name="Extend…").click()
+    new_end = page.locator("#new-end").inner_text()
+    page.get_by_role("button", name="Yes, end it on").click()
+    assert page.get_by_text("Trial extended: it now ends on").is_visible()
+    assert page.get_by_text("30 days left").is_visible() and new_end
     page.get_by_role("button", name="Delete trial").click()
     page.get_by_role("button", name="Yes, delete").click()
     assert page.get_by_text("Trial deleted.").is_visible()
@@ -108,8 +111,9 @@ def test_conversion_paths(page):
     page.goto(f"/trials/{a.trial.pk}/")
     page.get_by_role("button", name="Convert to paid").click()
     page.get_by_label("Web order id").fill("WO-BROWSER-1")
-    page.get_by_label("Offer").fill("A-FLEX-3-CC")
-    page.get_by_label("Lines (one “SKU quantity” per line)").fill("A-FLEX-WCC-S-N 12")
+    page.get_by_label("Offer").select_option("A-FLEX-3-CC")
+    page.get_by_label("SKU of line 1").select_option("A-FLEX-WCC-S-N")
+    page.get_by_label("Quantity of line 1").fill("12")
     page.get_by_role("button", name="Place the order").click()
     assert page.get_by_text("Trial converted to a paid order.").is_visible()
     assert page.locator("#trial-status").inner_text() == "Converted to paid"
@@ -120,7 +124,8 @@ def test_conversion_paths(page):
     log_in(page, b[Role.SALES_FULL_ADMIN].email)
     page.goto(f"/trials/{b.trial.pk}/")
     page.get_by_role("button", name="Convert to paid").click()
-    page.get_by_label("Lines (one “SKU quantity” per line)").fill("A-FLEX-WCC-P-N 3")
+    page.get_by_label("SKU of line 1").select_option("A-FLEX-WCC-P-N")
+    page.get_by_label("Quantity of line 1").fill("3")
     page.get_by_role("button", name="Send to my distributor").click()
     assert page.get_by_text("Conversion request sent to your distributor.").is_visible()
     assert page.locator("#trial-status").inner_text() == "Trial active"
@@ -137,3 +142,67 @@ def test_conversion_paths(page):
     b.trial.refresh_from_db()
     assert b.trial.status == Trial.Status.CONVERTED
     assert b.trial.order.customer == b.customer and b.trial.order.partner == b.partner
+
+
+def test_decline_cancel_grace_and_a_repeated_serial(page):
+    """Issue 14, item 9: the customer declines; Cancel asks first; a trial in grace says how
+    long is left to convert; a serial shipped twice is named as such."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trials import services
+    from trials.models import TrialDevice
+    from trials.services import TrialSizes
+
+    a, b = make_tenant("a"), make_tenant("b")
+    ask = services.trial_start(
+        actor=a[Role.SALES_FULL_ADMIN],
+        partner=a.partner,
+        company_name="ignored",
+        admin_email=b[Role.CUSTOMER_FULL_ADMIN].email,
+        industry="retail",
+        country="GB",
+        sizes=TrialSizes(services=["calling"]),
+    )
+    log_in(page, b[Role.CUSTOMER_FULL_ADMIN].email)
+    page.goto(f"/trials/consent/{services.consent_token(ask)}/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Decline").click()
+    assert page.get_by_text(f"You declined the trial of {a.partner.name}").is_visible()
+    ask.refresh_from_db()
+    assert ask.status == Trial.Status.DECLINED
+    _log_out(page)
+
+    # A second request is cancelled by the partner, after saying yes to the question.
+    again = services.trial_start(
+        actor=a[Role.SALES_FULL_ADMIN],
+        partner=a.partner,
+        company_name="ignored",
+        admin_email=b[Role.CUSTOMER_FULL_ADMIN].email,
+        industry="retail",
+        country="GB",
+        sizes=TrialSizes(services=["calling"]),
+    )
+    log_in(page, a[Role.SALES_FULL_ADMIN].email)
+    page.goto(f"/trials/{again.pk}/")
+    page.get_by_role("button", name="Cancel trial").click()
+    assert page.get_by_role("heading", name="Cancel trial").is_visible()
+    again.refresh_from_db()
+    assert again.status == Trial.Status.PENDING_CONSENT
+    page.get_by_role("button", name="Yes, cancel the trial").click()
+    assert page.get_by_text("Trial cancelled.").is_visible()
+
+    # A trial in grace, with a device shipped.
+    trial = a.trial
+    trial.status = Trial.Status.GRACE
+    trial.end_date = timezone.now().date() - dt.timedelta(days=10)
+    trial.save()
+    TrialDevice.objects.create(trial=trial, model="desk_pro", quantity=1)
+    page.goto(f"/trials/{trial.pk}/")
+    assert page.locator("#days-left").inner_text() == "(in grace: 20 days left to convert)"
+    for _ in range(2):
+        page.get_by_label("Device model").select_option("desk_pro")
+        page.locator("#id_serial_number").first.fill("SN-77")
+        page.get_by_role("button", name="Record shipment").click()
+    assert page.get_by_text("Serial SN-77 was already shipped for this trial").is_visible()

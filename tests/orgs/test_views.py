@@ -3,11 +3,12 @@
 import csv
 import io
 
+import pytest
 from django.core import mail
 
 from orgs.models import Person
 from orgs.roles import Role
-from tests.factories import CustomerFactory
+from tests.factories import PASSWORD, CustomerFactory
 
 
 def test_customer_list_filters_and_exports_csv(client, world, django_assert_max_num_queries):
@@ -138,3 +139,70 @@ def test_customer_status_follows_its_subscriptions(client, world):
     assert status["Waiting Co"] == "Pending set-up"
     assert status["Empty Co"] == "No active subscription"
     assert status[world.a.customer.name] == "Active"
+
+
+def test_surge_is_bounded_to_100_percent_in_the_form_and_the_api(client, world):
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    customer = world.a.customer
+    url = f"/customers/{customer.pk}/settings/"
+    data = {"name": customer.name, "industry": customer.industry, "surge_percent": "101"}
+    data["country"] = str(customer.country or "")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "less than or equal to 100" in response.content.decode()
+    api = client.patch(
+        f"/api/v1/customers/{customer.pk}/",
+        {"surge_percent": 1000},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "surge_percent" in str(api.json())
+    customer.refresh_from_db()
+    assert customer.surge_percent == 0
+
+
+NEW = "a long new password 42"
+
+
+@pytest.mark.parametrize(
+    "side, least", [("a_customer", Role.CUSTOMER_READ_ONLY), ("a_partner", Role.PARTNER_READ_ONLY)]
+)
+def test_inviting_defaults_to_the_least_powerful_role(client, world, side, least):
+    org = world.a.customer if side == "a_customer" else world.a.partner
+    admin = Role.CUSTOMER_FULL_ADMIN if side == "a_customer" else Role.PARTNER_FULL_ADMIN
+    client.force_login(world.a[admin])
+    form = client.get(f"/orgs/{org.pk}/people/").context["form"]
+    assert form["role"].value() == least
+
+
+def test_reinviting_a_member_says_they_are_already_one(client, world):
+    member = world.a[Role.CUSTOMER_READ_ONLY]
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    response = client.post(
+        f"/orgs/{world.a.customer.pk}/people/",
+        {"email": member.email.upper(), "role": Role.CUSTOMER_READ_ONLY},
+    )
+    body = response.content.decode()
+    assert "is already a member of this organisation" in body
+    assert "another organisation" not in body
+
+
+def test_change_ones_password_from_the_account_page(client, world):
+    person = world.a[Role.CUSTOMER_READ_ONLY]
+    client.force_login(person)
+    account = client.get("/account/").content.decode()
+    assert 'href="/account/password/"' in account and 'class="page-header"' in account
+    wrong = client.post(
+        "/account/password/",
+        {"old_password": "wrong", "new_password1": NEW, "new_password2": NEW},
+    )
+    assert wrong.status_code == 200 and "incorrectly" in wrong.content.decode()
+    response = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/account/"
+    assert "Your password was changed." in response.content.decode()
+    person.refresh_from_db()
+    assert person.check_password(NEW)
+    assert client.get("/account/").status_code == 200  # still logged in

@@ -351,7 +351,10 @@ def test_the_setup_wizard_activates_the_subscription(client, world, pending):
     assert "3 standard agents" in client.get(url).content.decode()
     steps = [
         ("details", {}),
-        ("calling", {"calling_location": "HQ", "time_zone": "UTC", "emergency_number": "112"}),
+        (
+            "calling",
+            {"calling_location": "HQ", "time_zone": "UTC", "emergency_number": "+49 30 1234567"},
+        ),
         ("meeting", {"meeting_site_url": "custa"}),
         ("enterprise", {"subdomain": "custa"}),
     ]
@@ -366,7 +369,7 @@ def test_the_setup_wizard_activates_the_subscription(client, world, pending):
     assert pending.status == Subscription.Status.ACTIVE
     assert (pending.subdomain, pending.meeting_site_url) == ("custa", "custa")
     assert pending.country_of_operation == "AT"
-    assert pending.calling_settings["emergency_number"] == "112"
+    assert pending.calling_settings["emergency_number"] == "+49301234567"
     assert "Open the setup wizard" not in client.get(f"/customers/{customer.pk}/").content.decode()
 
 
@@ -398,3 +401,91 @@ def test_read_only_admins_see_no_banner_and_cannot_run_it(client, world, pending
     home = client.get(f"/customers/{world.a.customer.pk}/").content.decode()
     assert "Open the setup wizard" not in home
     assert client.get(f"/customers/{world.a.customer.pk}/setup/").status_code == 403
+
+
+def _order_post(**changes):
+    data = {
+        "web_order_id": "WO-FORM-9",
+        "offer": "A-FLEX-3-CC",
+        "requested_start_date": timezone.now().date().isoformat(),
+        "provisioning_contact_email": "contact@partner-a.test",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-sku": "A-FLEX-WCC-S-N",
+        "lines-0-quantity": "2",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_a_past_start_date_is_placed_only_once_confirmed(client, world):
+    client.force_login(world.a[Role.SALES_ADMIN])
+    response = client.post("/orders/new/", _order_post(requested_start_date="2020-01-01"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "is in the past" in body and 'type="checkbox" name="start_in_past"' in body
+    assert not Order.objects.filter(web_order_id="WO-FORM-9").exists()
+    confirmed = _order_post(requested_start_date="2020-01-01", start_in_past="on")
+    assert client.post("/orders/new/", confirmed).status_code == 302
+    assert Order.objects.get(web_order_id="WO-FORM-9").requested_start_date == dt.date(2020, 1, 1)
+
+
+def test_every_problem_of_the_order_form_shows_at_once_and_once(client, world):
+    client.force_login(world.a[Role.SALES_ADMIN])
+    data = _order_post(
+        web_order_id=world.a.order.web_order_id,
+        provisioning_contact_email="not an email",
+        **{"lines-0-sku": "", "lines-0-quantity": ""},
+    )
+    response = client.post("/orders/new/", data)
+    body = response.content.decode()
+    assert body.count("An order with this web order id already exists.") == 1
+    assert body.count("Enter a valid email address.") == 1
+    assert body.count("An order needs at least one line.") == 1
+
+
+def test_the_order_filters_say_when_a_date_is_not_one(client, world):
+    client.force_login(world.a[Role.PARTNER_READ_ONLY])
+    body = client.get("/orders/?start_from=notadate").content.decode()
+    assert "Enter a valid date." in body
+    assert "A filter below is not valid" in body
+    assert 'type="date" name="start_from"' in body
+
+
+@pytest.mark.parametrize(
+    "number, problem",
+    [
+        ("112", "112 is an emergency number"),
+        ("call me", "international format"),
+        ("+0 12", "international format"),
+        ("020 123 4567", "international format"),
+    ],
+)
+def test_the_emergency_callback_number_is_a_phone_number(client, world, pending, number, problem):
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/setup/"
+    data = {"step": "calling", "calling_location": "HQ", "time_zone": "UTC"}
+    response = client.post(url, {**data, "emergency_number": number})
+    assert response.status_code == 200 and problem in response.content.decode()
+    assert client.post(url, {**data, "emergency_number": "0031 20-123 4567"}).status_code == 302
+
+
+def test_meeting_sites_are_one_format_unique_with_trials(client, world, pending):
+    from trials.models import Trial
+
+    Trial.objects.filter(pk=world.b.trial.pk).update(meetings_site_url="trialco.webex.com")
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/setup/"
+    page = client.get(url + "?step=meeting").content.decode()
+    assert "Your site will be acme.webex.com" in page
+    for typed in ("trialco", "TrialCo.webex.com", "https://trialco.webex.com/"):
+        response = client.post(url, {"step": "meeting", "meeting_site_url": typed})
+        assert "trialco.webex.com is taken" in response.content.decode(), typed
+    mine = client.post(url, {"step": "meeting", "meeting_site_url": "Mine.webex.com"})
+    assert mine.status_code == 302
+    calling = {"calling_location": "HQ", "time_zone": "UTC", "emergency_number": "+3212345678"}
+    client.post(url, {"step": "calling", **calling})
+    client.post(url, {"step": "enterprise", "subdomain": "mine"})
+    client.post(url, {"step": "contact_center", "country_of_operation": "DE"})
+    review = client.get(url + "?step=provision").content.decode()
+    assert "mine.webex.com" in review

@@ -143,20 +143,28 @@ def test_distributor_page_lists_and_processes(client, world):
     assert request.status == ConversionRequest.Status.PROCESSED
 
 
+def _lines(*lines) -> dict:
+    """The order form's line formset data."""
+    data = {"lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0"}
+    for n, (sku, quantity) in enumerate(lines):
+        data[f"lines-{n}-sku"], data[f"lines-{n}-quantity"] = sku, quantity
+    return data
+
+
 def test_convert_page_tier_one(client, world):
     client.force_login(world.a[Role.SALES_FULL_ADMIN])
     url = f"/trials/{world.a.trial.pk}/convert/"
     page = client.get(url).content.decode()
     assert world.a.trial.admin_email in page and "Place the order" in page
-    bad = client.post(url, {"offer_code": "A-FLEX-3-CC", "lines": "nonsense"})
-    assert "write the SKU, a space and a quantity" in bad.content.decode()
+    bad = client.post(url, {"offer_code": "A-FLEX-3-CC", **_lines(("A-FLEX-WCC-S-N", "x"))})
+    assert "Enter a whole number." in bad.content.decode()
     response = client.post(
         url,
         {
             "web_order_id": "WO-P",
             "offer_code": "A-FLEX-3-CC",
-            "lines": "A-FLEX-WCC-S-N 3",
             "provisioning_contact_email": "me@partner.test",
+            **_lines(("A-FLEX-WCC-S-N", "3")),
         },
     )
     assert response.status_code == 302
@@ -171,6 +179,6 @@ def test_convert_page_tier_two_sends_the_request(client, world):
     client.force_login(world.a[Role.SALES_FULL_ADMIN])
     url = f"/trials/{world.a.trial.pk}/convert/"
     assert "Send to my distributor" in client.get(url).content.decode()
-    client.post(url, {"offer_code": "A-FLEX-3-CC", "lines": "A-FLEX-WCC-S-N 10"})
+    client.post(url, {"offer_code": "A-FLEX-3-CC", **_lines(("A-FLEX-WCC-S-N", "10"))})
     request = ConversionRequest.objects.get(trial=world.a.trial, status="pending")
     assert request.distributor == distributor and request.lines == [["A-FLEX-WCC-S-N", 10]]

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from orgs.models import AuditLog, Organization, PartnerRelationship, Person
 from orgs.roles import Role
+from subscriptions.models import Subscription
 from tests.factories import OfferFactory, OrderFactory, PersonFactory, SubscriptionFactory
 from trials import services
 from trials.models import ConversionRequest, Trial, TrialNotice
@@ -58,7 +59,7 @@ def test_new_customer_trial_starts_at_once(
         )
     assert trial.status == Trial.Status.ACTIVE
     assert (trial.start_date, trial.end_date) == (dt.date(2025, 3, 1), dt.date(2025, 4, 30))
-    assert trial.meetings_site_url == "newco.webex.com"
+    assert trial.meetings_site_url == "newco"  # the name; its address is newco.webex.com
     customer = trial.customer
     assert customer.data_region == "EU"
     rel = PartnerRelationship.objects.get(customer=customer)
@@ -441,3 +442,17 @@ def test_tier_two_conversion_goes_to_the_distributor(
         services.trial_conversion_request(
             actor=world.a[Role.SALES_ADMIN], trial=trial, offer_code="A-FLEX-3-CC", lines=[]
         )
+
+
+def test_a_trial_site_is_a_name_unique_with_the_setup_wizards(world, clock):
+    Subscription.objects.filter(customer=world.b.customer).update(meeting_site_url="wizardco")
+    with pytest.raises(ValidationError) as error:
+        start_new(
+            world,
+            sizes=TrialSizes(
+                services=["meetings"],
+                meetings_site_url="WizardCo.webex.com",
+                meetings_time_zone="UTC",
+            ),
+        )
+    assert "wizardco.webex.com is taken" in str(error.value.message_dict["meetings_site_url"])

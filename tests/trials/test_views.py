@@ -140,7 +140,13 @@ def test_partner_resends_and_cancels(client, world, pending):
     page = client.get(reverse("trial-detail", args=[pending.pk])).content.decode()
     assert "Trial pending customer consent" in page and "Resend consent email" in page
     assert client.post(reverse("trial-resend", args=[pending.pk])).status_code == 302
-    assert client.post(reverse("trial-cancel", args=[pending.pk])).status_code == 302
+    # Cancel asks first: a bare POST only leads to the question.
+    url = reverse("trial-cancel", args=[pending.pk])
+    assert client.post(url).url == url
+    pending.refresh_from_db()
+    assert pending.status == Trial.Status.PENDING_CONSENT
+    assert "Yes, cancel the trial" in client.get(url).content.decode()
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
     pending.refresh_from_db()
     assert pending.status == Trial.Status.CANCELLED
     listing = client.get(reverse("customer-list")).content.decode()
@@ -222,7 +228,8 @@ def test_edit_and_delete_with_confirmation(client, world, clock):
 
 def test_extend_button(client, world, clock):
     client.force_login(world.a[Role.SALES_FULL_ADMIN])
-    client.post(reverse("trial-extend", args=[world.a.trial.pk]))
+    url = reverse("trial-extend", args=[world.a.trial.pk])
+    client.post(url, {"new_end_date": "2025-03-31"})
     world.a.trial.refresh_from_db()
     assert world.a.trial.end_date == dt.date(2025, 3, 31)
 
@@ -272,3 +279,118 @@ def test_overdue_devices_are_flagged(client, world, clock):
     client.post(reverse("trial-return", args=[trial.pk]), {"serial_number": "sn-1"})
     page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
     assert 'id="devices-overdue"' not in page
+
+
+# Issue 14, item 9 ----------------------------------------------------------------------
+
+
+def test_extending_asks_first_and_shows_that_it_shortens(client, world, clock):
+    trial = world.a.trial  # 90 days left
+    trial.start_date, trial.end_date = START.date(), START.date() + dt.timedelta(days=90)
+    trial.save()
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    url = reverse("trial-extend", args=[trial.pk])
+    assert client.post(url).url == url  # never without the confirmation
+    trial.refresh_from_db()
+    assert trial.end_date == START.date() + dt.timedelta(days=90)
+    page = client.get(url).content.decode()
+    new_end = START.date() + dt.timedelta(days=30)
+    assert "This shortens the trial by 60 days." in page
+    assert f'value="{new_end.isoformat()}"' in page
+    # A confirmation for another day (left open overnight) asks again.
+    stale = client.post(url, {"new_end_date": (new_end - dt.timedelta(days=1)).isoformat()})
+    assert stale.url == url
+    assert client.post(url, {"new_end_date": new_end.isoformat()}).status_code == 302
+    trial.refresh_from_db()
+    assert trial.end_date == new_end
+
+
+def test_read_only_people_get_no_confirmation_page(client, world, clock):
+    client.force_login(world.a[Role.PARTNER_READ_ONLY])
+    assert client.get(reverse("trial-extend", args=[world.a.trial.pk])).status_code in (403, 404)
+
+
+def test_a_trial_in_grace_says_how_long_is_left_to_convert(client, world, clock):
+    trial = world.a.trial
+    trial.status, trial.end_date = Trial.Status.GRACE, START.date() - dt.timedelta(days=10)
+    trial.save()
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert "in grace: 20 days left to convert" in page and "-10" not in page
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    home = client.get(reverse("customer-detail", args=[world.a.customer.pk])).content.decode()
+    assert "in grace: 20 days left to convert" in home
+
+
+def test_the_customer_declines_the_trial(
+    client, world, pending, django_capture_on_commit_callbacks
+):
+    from django.core import mail as django_mail
+
+    from orgs.models import AuditLog
+
+    url = reverse("trial-consent", args=[services.consent_token(pending)])
+    client.force_login(world.b[Role.CUSTOMER_FULL_ADMIN])
+    assert "Decline" in client.get(url).content.decode()
+    django_mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"decline": "1"})
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == Trial.Status.DECLINED
+    assert AuditLog.objects.filter(action="trial.decline_consent").exists()
+    assert any("declined your trial" in m.subject for m in django_mail.outbox)
+    assert world.a[Role.SALES_FULL_ADMIN].email in {to for m in django_mail.outbox for to in m.to}
+    assert not PartnerRelationship.objects.filter(
+        partner=world.a.partner, customer=world.b.customer
+    ).exists()
+    assert client.get(url).status_code == 404  # answered: the link is used up
+
+
+def test_a_read_only_admin_cannot_decline(client, world, pending):
+    url = reverse("trial-consent", args=[services.consent_token(pending)])
+    client.force_login(world.b[Role.CUSTOMER_READ_ONLY])
+    assert client.post(url, {"decline": "1"}).status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == Trial.Status.PENDING_CONSENT
+
+
+def test_conversion_is_not_offered_for_a_customer_another_partner_manages(client, world):
+    trial = TrialFactory(customer=world.b.customer, partner=world.a.partner, services=["meetings"])
+    PartnerRelationship.objects.get_or_create(
+        partner=world.a.partner, customer=world.b.customer, defaults={"access": "full"}
+    )
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    detail = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
+    assert "managed by another partner" in detail
+    assert reverse("trial-convert", args=[trial.pk]) not in detail
+    convert = client.get(reverse("trial-convert", args=[trial.pk])).content.decode()
+    assert "managed by another partner" in convert and "Place the order" not in convert
+
+
+def test_the_convert_form_is_the_order_form_prefilled_from_the_trial(client, world):
+    trial = world.a.trial
+    trial.standard_agents, trial.premium_agents = 7, 2
+    trial.save()
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    response = client.get(reverse("trial-convert", args=[trial.pk]))
+    lines = response.context["lines"]
+    assert [(f["sku"].value(), f["quantity"].value()) for f in lines.forms[:2]] == [
+        ("A-FLEX-WCC-S-N", 7),
+        ("A-FLEX-WCC-P-N", 2),
+    ]
+    assert '<select name="offer_code"' in response.content.decode()
+
+
+def test_shipping_a_serial_twice_says_so(client, world):
+    from trials.models import TrialDevice
+
+    trial = world.a.trial
+    TrialDevice.objects.create(trial=trial, model="desk_pro", quantity=1)
+    client.force_login(world.a[Role.SALES_FULL_ADMIN])
+    url = reverse("trial-ship", args=[trial.pk])
+    client.post(url, {"model": "desk_pro", "serial_number": "SN-1"})
+    response = client.post(url, {"model": "desk_pro", "serial_number": "sn-1"}, follow=True)
+    body = response.content.decode()
+    assert "Serial SN-1 was already shipped for this trial" in body
+    assert "More desk_pro" not in body

@@ -518,3 +518,27 @@ def test_daily_detail_with_two_subscriptions_says_usage_is_the_customers_total(
     second.delete()
     body = client.get(daily_url(world.a)).content.decode()
     assert 'id="shared-usage"' not in body
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "1001"])
+def test_alert_thresholds_out_of_range_name_one_range(client, world, value):
+    """−5 and 0 used to get different minimums (≥ 0 from the form, ≥ 1 from the model)."""
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/usage/alerts/"
+    response = client.post(url, {"warning_percent": value, "limit_percent": "100"})
+    errors = response.context["form"].errors["warning_percent"]
+    expected = "greater than or equal to 1" if value != "1001" else "less than or equal to 1000"
+    assert any(expected in error for error in errors), errors
+    assert not OverageAlertSettings.objects.exists()
+
+
+@pytest.mark.parametrize("first, second", [("100", "90"), ("90", "90")])
+def test_the_second_threshold_must_be_above_the_first(client, world, first, second):
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/usage/alerts/"
+    response = client.post(url, {"warning_percent": first, "limit_percent": second})
+    assert response.status_code == 200
+    assert response.context["form"].errors["limit_percent"] == [
+        f"The second threshold must be above the first ({first} %)."
+    ]
+    assert not OverageAlertSettings.objects.exists()

@@ -16,10 +16,12 @@ from trials.services.consent import (
     consent_token,
     consent_url,
     trial_consent_accept,
+    trial_consent_decline,
     trial_consent_resend,
     trial_for_consent_token,
 )
 from trials.services.conversion import (
+    conversion_blocked_reason,
     conversion_process,
     trial_conversion_request,
     trial_convert,
@@ -50,6 +52,7 @@ __all__ = [
     "_today",
     "consent_token",
     "consent_url",
+    "conversion_blocked_reason",
     "conversion_process",
     "services_available",
     "services_bought",
@@ -57,6 +60,7 @@ __all__ = [
     "trial_cancel",
     "trial_change_services",
     "trial_consent_accept",
+    "trial_consent_decline",
     "trial_consent_resend",
     "trial_conversion_request",
     "trial_convert",

@@ -122,3 +122,43 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
         },
     )
     return trial
+
+
+@transaction.atomic
+def trial_consent_decline(*, person: Person, trial: Trial) -> Trial:
+    """A full admin of the customer declines: the trial never starts, the partner leaves
+    the customer's list unless it was there before, and the partner's sellers are told."""
+    from trials.services.lifecycle import _drop_trial_relationship
+
+    trial = Trial.objects.unscoped().select_for_update().get(pk=trial.pk)
+    if person.organization_id != trial.customer_id or person.role != roles.Role.CUSTOMER_FULL_ADMIN:
+        raise PermissionDenied(
+            _("Only a full admin of %(customer)s may decline.") % {"customer": trial.customer.name}
+        )
+    if trial.status != Trial.Status.PENDING_CONSENT:
+        raise ValidationError({"status": _("This trial request was already answered.")})
+    before = _before(trial)
+    _set_status(trial, Trial.Status.DECLINED)
+    trial.cancelled_at = timezone.now()
+    trial.save()
+    _drop_trial_relationship(trial)
+    _audit(person, trial, "trial.decline_consent", before=before)
+    email_send(
+        to=list(_sellers(trial).values_list("email", flat=True)),
+        template="trial_consent_declined",
+        context=_email_context(trial),
+    )
+    return trial
+
+
+def _sellers(trial: Trial):
+    """The partner's sellers told of the customer's answer: who started the trial and the
+    sales full admins (every sales admin when nobody is recorded as its starter)."""
+    sellers = Person.objects.filter(
+        organization=trial.partner,
+        role__in=[roles.Role.SALES_FULL_ADMIN, roles.Role.SALES_ADMIN],
+        is_active=True,
+    )
+    if trial.created_by_id:
+        sellers = sellers.filter(Q(pk=trial.created_by_id) | Q(role=roles.Role.SALES_FULL_ADMIN))
+    return sellers

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from orgs import roles
 from orgs.emails import absolute_url, email_send
-from orgs.models import Organization, Person
+from orgs.models import Organization, PartnerRelationship, Person
 from subscriptions import services as ordering
 from trials.models import (
     ConversionRequest,
@@ -35,6 +35,27 @@ def _check_convertible(trial: Trial) -> None:
         raise ValidationError(
             {"status": _("Only an active trial, or one in grace, can be converted.")}
         )
+    problem = conversion_blocked_reason(trial)
+    if problem:
+        raise ValidationError({"trial": problem})
+
+
+def conversion_blocked_reason(trial: Trial) -> str | None:
+    """Why nobody on the trial's partner side can place its paid order, known before any
+    form is filled: the customer is managed by another partner, which alone orders for it."""
+    managed_elsewhere = (
+        PartnerRelationship.objects.unscoped()
+        .filter(customer=trial.customer, is_managing=True)
+        .exclude(partner=trial.partner)
+        .exists()
+    )
+    if managed_elsewhere:
+        return _(
+            "%(customer)s is managed by another partner: only that partner can place its "
+            "paid order. The customer can buy the services through them; the trial runs "
+            "until its end date."
+        ) % {"customer": trial.customer.name}
+    return None
 
 
 @transaction.atomic

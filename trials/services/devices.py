@@ -6,10 +6,12 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from orgs.models import Person
 from trials.models import (
+    DeviceModel,
     ShippedDevice,
     Trial,
 )
@@ -35,14 +37,35 @@ def trial_devices_ship(
     created = []
     for model, serial in units:
         serial = serial.strip().upper()
+        if not serial:
+            raise ValidationError({"serial_number": _("Give the serial number.")})
+        # The serial first: shipping one twice is a repeat, not one device too many.
+        earlier = ShippedDevice.objects.filter(serial_number=serial).first()
+        if earlier is not None:
+            message = (
+                _("Serial %(serial)s was already shipped for this trial on %(date)s.")
+                if earlier.trial_id == trial.pk
+                else _("Serial %(serial)s is already recorded for another trial.")
+            )
+            raise ValidationError(
+                {
+                    "serial_number": message
+                    % {
+                        "serial": serial,
+                        "date": date_format(earlier.shipped_on, "SHORT_DATE_FORMAT"),
+                    }
+                }
+            )
         shipped[model] = shipped.get(model, 0) + 1
         if shipped[model] > asked.get(model, 0):
             raise ValidationError(
-                {"devices": _("More %(model)s shipped than asked for.") % {"model": model}}
-            )
-        if not serial or ShippedDevice.objects.filter(serial_number=serial).exists():
-            raise ValidationError(
-                {"serial_number": _("Serial %(serial)s is already recorded.") % {"serial": serial}}
+                {
+                    "devices": _("All %(count)s %(model)s asked for are shipped already.")
+                    % {
+                        "count": asked.get(model, 0),
+                        "model": dict(DeviceModel.choices).get(model, model),
+                    }
+                }
             )
         created.append(ShippedDevice.objects.create(trial=trial, model=model, serial_number=serial))
     _audit(

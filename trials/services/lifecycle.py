@@ -20,6 +20,7 @@ from orgs.regions import region_for_country
 from orgs.services import customer_create, person_email_available
 from orgs.tenancy import PROVISION, can
 from subscriptions.models import Subscription
+from subscriptions.sites import meeting_site_name, meeting_site_problem
 from trials import rules
 from trials.models import (
     OPEN_STATUSES,
@@ -110,15 +111,13 @@ def _check_sizes(
                 "%(services)s cannot be trialled: bought already or on trial."
             ) % {"services": ", ".join(str(Service(s).label) for s in refused)}
     if Service.MEETINGS in sizes.services:
-        url = sizes.meetings_site_url.strip().lower()
-        if not url:
+        site = meeting_site_name(sizes.meetings_site_url)
+        if not site:
             errors["meetings_site_url"] = _("Meetings needs a site URL.")
-        elif (
-            Trial.objects.filter(meetings_site_url=url)
-            .exclude(pk=trial.pk if trial else None)
-            .exists()
-        ):
-            errors["meetings_site_url"] = _("That site URL is taken.")
+        else:
+            problem = meeting_site_problem(site, exclude=trial)
+            if problem:
+                errors["meetings_site_url"] = problem
         if sizes.meetings_time_zone not in zoneinfo.available_timezones():
             errors["meetings_time_zone"] = _("Choose a time zone.")
     if Service.CONTACT_CENTER in sizes.services:
@@ -137,7 +136,7 @@ def _check_sizes(
 def _apply_sizes(trial: Trial, sizes: TrialSizes) -> None:
     chosen = set(sizes.services)
     meetings = Service.MEETINGS in chosen
-    trial.meetings_site_url = sizes.meetings_site_url.strip().lower() if meetings else ""
+    trial.meetings_site_url = meeting_site_name(sizes.meetings_site_url) if meetings else ""
     trial.meetings_time_zone = sizes.meetings_time_zone if meetings else ""
     contact_center = Service.CONTACT_CENTER in chosen
     trial.standard_agents = sizes.standard_agents if contact_center else 0
@@ -314,7 +313,7 @@ def _drop_trial_relationship(trial: Trial) -> None:
         Trial.objects.unscoped()
         .filter(customer=trial.customer, partner=trial.partner)
         .exclude(pk=trial.pk)
-        .exclude(status__in=[Trial.Status.CANCELLED])
+        .exclude(status__in=[Trial.Status.CANCELLED, Trial.Status.DECLINED])
     )
     if not others.exists():
         PartnerRelationship.objects.filter(

@@ -1,6 +1,7 @@
 """Overage alerts: each customer's thresholds and the alerts already raised (at most one
 per threshold, usage type and billing cycle). Imported by usage/models.py."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -10,7 +11,8 @@ from orgs.models import Organization
 from orgs.tenancy import TenantQuerySet
 from usage.alerts import rules as alerts
 
-PERCENT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(1000)]
+PERCENT_MIN, PERCENT_MAX = 1, 1000
+PERCENT_VALIDATORS = [MinValueValidator(PERCENT_MIN), MaxValueValidator(PERCENT_MAX)]
 
 
 class OverageAlertSettings(models.Model):
@@ -57,6 +59,19 @@ class OverageAlertSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Overage alerts of {self.customer_id}"
+
+    def clean(self):
+        super().clean()
+        first, second = self.warning_percent, self.limit_percent
+        if first is not None and second is not None and first >= second:
+            raise ValidationError(
+                {
+                    "limit_percent": _(
+                        "The second threshold must be above the first (%(first)s %%)."
+                    )
+                    % {"first": first}
+                }
+            )
 
     @property
     def percents(self) -> list[int]:
