@@ -35,10 +35,11 @@ run: $(VENV)/.runtime compilemessages
 test: $(VENV)/.dev compilemessages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## make check: what CI checks besides the tests
+## make check: what CI checks besides the tests (migrations, ruff, the layers, the catalogues)
 check: $(VENV)/.dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(MAKE) --no-print-directory check-messages
 
 ## Production-like processes, for REDIS_URL set

@@ -11,6 +11,7 @@ from django.db.models import Case, Prefetch, QuerySet, Value, When
 
 from billing import rules
 from billing.models import Dispute, Invoice, InvoiceLine
+from usage.models import DailyUsage
 
 # The invoice CSV: one row per line, with the invoice's figures repeated (exports stay
 # in the SPEC's English).
@@ -121,7 +122,6 @@ def peak_days(invoice: Invoice) -> dict[tuple[str, date], date]:
     """The peak day of each usage type billed by the invoice's lines, per billing period:
     the first day with the cycle's highest Units Overage for that type (the row the daily
     detail comments `Overage peak`). One query."""
-    from usage.models import DailyUsage
 
     wanted = {
         (line.usage_type, line.period_start)

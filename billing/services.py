@@ -37,6 +37,8 @@ from billing.models import (
     InvoiceSequence,
 )
 from orgs import clock
+from orgs.audit import audit_record, snapshot
+from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
 from subscriptions import money
@@ -796,7 +798,6 @@ def _notify(invoices: list[Invoice]) -> None:
     """Each invoice to its customer's billing contacts and full admins (with the link to
     its PDF), a notice to its partner's admins; queued after commit. Three queries for
     any number of invoices."""
-    from orgs.emails import absolute_url, email_send
 
     if not invoices:
         return
@@ -863,7 +864,6 @@ def billing_details_update(
     from django.core.validators import validate_email
     from django.utils.translation import gettext as _
 
-    from orgs.audit import audit_record, snapshot
 
     errors = {}
     if changes.get("vat_number"):
@@ -1042,7 +1042,6 @@ def dispute_open(*, actor: Person, invoice: Invoice, line_id, reason: str) -> Di
     from django.utils.formats import date_format
     from django.utils.translation import gettext as _
 
-    from orgs.audit import audit_record, snapshot
 
     if not may_open_dispute(actor, invoice):
         raise PermissionDenied(_("Only the customer's full admins dispute its invoices."))
@@ -1117,7 +1116,6 @@ def dispute_resolve(
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
-    from orgs.audit import audit_record, snapshot
 
     note = (note or "").strip()
     errors: dict[str, str] = {}
@@ -1204,7 +1202,6 @@ def _apply_credits(invoice: Invoice, dispute_ids: list[int]) -> None:
     """Mark the disputes whose credits `invoice` carries, in the transaction writing it.
     Only a credit no invoice carries yet is marked: should one be marked meanwhile, the
     whole write rolls back rather than credit twice."""
-    from orgs.audit import audit_record
 
     marked = (
         Dispute.objects.unscoped()
@@ -1225,7 +1222,6 @@ def _apply_credits(invoice: Invoice, dispute_ids: list[int]) -> None:
 
 def _dispute_notify(dispute: Dispute, template: str) -> None:
     """The customer's full admins and the issuing partner's full admins (who settle it)."""
-    from orgs.emails import absolute_url, email_send
 
     invoice, line = dispute.invoice, dispute.line
     people = Person.objects.filter(is_active=True).filter(

@@ -28,6 +28,7 @@ from orgs.exports import SafeExportMixin
 from orgs.models import Organization
 from orgs.tenancy import CHANGE, VIEW, can, get_visible_or_404
 from orgs.views_base import CustomerPageMixin, TenantListMixin
+from usage.views import evidence_url
 
 
 class InvoiceListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -138,7 +139,6 @@ def peak_evidence_link(invoice: Invoice, line, peaks: dict) -> str:
     """The evidence of the day that set the line's billed quantity (SPEC §6: every figure
     can be explained): the first day of its billing period with the highest Units
     Overage of its usage type."""
-    from usage.views import evidence_url
 
     if line.kind == rules.CREDIT or not line.usage_type:
         return ""

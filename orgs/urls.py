@@ -33,10 +33,6 @@ urlpatterns = [
     path("account/token/", views.AccountTokenView.as_view(), name="account-token"),
     path("api-keys/", views.ApiKeysView.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
-    path("customers/", views.CustomerListView.as_view(), name="customer-list"),
-    path(
-        "customers/<int:customer_id>/", views.CustomerDetailView.as_view(), name="customer-detail"
-    ),
     path(
         "customers/<int:customer_id>/settings/",
         views.CustomerSettingsView.as_view(),

@@ -1,5 +1,6 @@
-"""Pages of the orgs app: home, the customer list, a customer's home, people and the
-audit log, the person's own account, and the developer outbox."""
+"""Pages of the orgs app: home, a customer's settings, people and the audit log, the
+person's own account and API keys, and the developer outbox. The customer list and the
+customer's home combine every app: they are in pages/."""
 
 from __future__ import annotations
 
@@ -15,12 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, UpdateView, View
-from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from orgs import apikeys, roles, selectors, services
-from orgs.exports import SafeExportMixin
-from orgs.filters import AuditLogFilter, CustomerFilter
+from orgs import apikeys, roles, services
+from orgs.filters import AuditLogFilter
 from orgs.forms import (
     AccountForm,
     ApiKeyForm,
@@ -30,8 +29,8 @@ from orgs.forms import (
 )
 from orgs.mail import outbox_message, outbox_messages
 from orgs.models import ApiToken, AuditLog, Organization, Person, QueuedEmail
-from orgs.tables import AuditLogTable, CustomerTable
-from orgs.tenancy import ADMIN, CHANGE, PROVISION, VIEW, can, get_visible_or_404
+from orgs.tables import AuditLogTable
+from orgs.tenancy import ADMIN, CHANGE, get_visible_or_404
 from orgs.views_base import CustomerPageMixin, OrganizationPageMixin, TenantListMixin
 
 
@@ -50,42 +49,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if person.role in roles.CUSTOMER_ROLES:
             return redirect("customer-detail", customer_id=person.organization_id)
         return redirect("customer-list")
-
-
-class CustomerListView(TenantListMixin, SafeExportMixin, SingleTableMixin, FilterView):
-    model = Organization
-    # Trial customers a partner may only provision are listed too (their name links to
-    # the trial).
-    list_reach = (VIEW, PROVISION)
-    table_class = CustomerTable
-    filterset_class = CustomerFilter
-    template_name = "orgs/customer_list.html"
-    export_formats = ("csv", "xlsx")
-    export_name = "customers"
-    paginate_by = 50
-
-    def narrow(self, queryset):
-        return selectors.customers_for_list(self.request.user, reachable=queryset)
-
-
-class CustomerDetailView(CustomerPageMixin, TemplateView):
-    template_name = "orgs/customer_detail.html"
-
-    def get_context_data(self, **kwargs):
-        from subscriptions.models import Subscription
-
-        subscriptions = (
-            Subscription.objects.visible_to(self.request.user)
-            .filter(customer=self.customer)
-            .select_related("order__offer")
-        )
-        return super().get_context_data(
-            subscriptions=subscriptions,
-            admins=selectors.people_of(self.customer),
-            can_change=can(self.request.user, self.customer, CHANGE),
-            can_manage_people=can(self.request.user, self.customer, ADMIN),
-            **kwargs,
-        )
 
 
 class CustomerSettingsView(CustomerPageMixin, UpdateView):

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "usage",
     "trials",
     "billing",
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("usage.urls")),
     path("", include("trials.urls")),
     path("", include("billing.urls")),
+    path("", include("pages.urls")),
 ]
 
 # Under /api/, a path that matches nothing answers the API's JSON error body.

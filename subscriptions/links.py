@@ -12,6 +12,7 @@ from django.core import signing
 from django.urls import reverse
 
 from orgs.emails import absolute_url
+from subscriptions.models import Order
 
 SALT = "subscriptions.setup-now-link"
 # Orders close at most 30 days after the email; a link older than this is dead anyway.
@@ -60,7 +61,6 @@ def read_token(token: str) -> SetupLink:
 
 def order_for_token(token: str):
     """The order a live link opens, else LinkProblem saying why not."""
-    from subscriptions.models import Order
 
     link = read_token(token)
     order = (

@@ -17,6 +17,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
+# The longest session the platform accepts (SPEC §4): what a day's reads look back for.
+MAX_SESSION = timedelta(days=7)
+
 AgentModel = Literal["named", "concurrent"]
 NAMED: AgentModel = "named"
 CONCURRENT: AgentModel = "concurrent"

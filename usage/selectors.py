@@ -32,11 +32,14 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.lookups import GreaterThanOrEqual
 
 from orgs.models import Organization
+from orgs.tenancy import VIEW
 from subscriptions import rules as subscription_rules
-from subscriptions.models import Subscription
+from subscriptions.models import Sku, Subscription
 from usage import evidence, rules
+from usage.alerts.models import OverageAlert
 from usage.models import AgentSession, CycleUsage, DailyUsage, IvrSession
-from usage.services import MAX_SESSION
+from usage.models import DigitalUsage as DigitalRecord
+from usage.rules import MAX_SESSION
 
 # The reconciliation table's columns: header (exactly as SPEC §5) and field.
 DAILY_DETAIL_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -327,8 +330,6 @@ class DigitalUsage:
 def digital_usage_for_cycle(customer: Organization, start: date, end: date) -> list[DigitalUsage]:
     """Digital-channel units per SKU from `start` to `end` (UTC days, inclusive), with the
     units each SKU includes: the dashboard card and `usage/current/` both read this."""
-    from subscriptions.models import Sku
-    from usage.models import DigitalUsage as DigitalRecord
 
     totals = (
         DigitalRecord.objects.unscoped()
@@ -451,7 +452,6 @@ def usage_overview(customers: QuerySet[Organization], today: date) -> QuerySet[C
     overage), first reached on `overage_day`; `status` is over (billed overage so far, or
     use without commitment), near or under. Customers with no computed day in the current
     cycle are not listed (`active_without_usage` names them)."""
-    from usage.models import DailyUsage
 
     same_type = DailyUsage.objects.unscoped().filter(
         customer=OuterRef("customer_id"), usage_type=OuterRef("usage_type")
@@ -517,14 +517,12 @@ def active_customer_ids(today: date) -> QuerySet:
 
 def usage_overview_for(person, today: date) -> QuerySet[CycleUsage]:
     """`usage_overview` of every customer `person` may see."""
-    from orgs.tenancy import VIEW
 
     return usage_overview(Organization.objects.visible_to(person, VIEW).customers(), today)
 
 
 def active_without_usage_for(person, today: date) -> QuerySet:
     """`active_without_usage` of every customer `person` may see."""
-    from orgs.tenancy import VIEW
 
     return active_without_usage(Organization.objects.visible_to(person, VIEW).customers(), today)
 
@@ -534,7 +532,6 @@ def active_without_usage_for(person, today: date) -> QuerySet:
 
 def alerts_of(customer: Organization, today: date) -> QuerySet:
     """Every overage alert of the customer within the retention window, newest cycle first."""
-    from usage.alerts.models import OverageAlert
 
     return OverageAlert.objects.unscoped().filter(
         customer=customer, cycle_start__gte=retention_start(today) - timedelta(days=31)

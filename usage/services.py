@@ -23,9 +23,10 @@ from orgs.models import Organization
 from subscriptions.models import Sku, Subscription
 from usage import locks, rules
 from usage.models import AgentSession, DigitalUsage, DirtyDay, IvrSession, NamedCycleState
+from usage.rules import MAX_SESSION
+from usage.selectors import billable_subscriptions, subscription_terms
 
 MAX_BATCH = 1000
-MAX_SESSION = timedelta(days=7)
 ONE_DAY = timedelta(days=1)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_ID_LENGTH = 64
@@ -201,7 +202,6 @@ def _check_stored(
 
 
 def _require_active_subscription(customer: Organization) -> list[rules.SubscriptionTerms]:
-    from usage.selectors import billable_subscriptions, subscription_terms
 
     subscriptions = list(billable_subscriptions(customer))
     if not any(s.status == Subscription.Status.ACTIVE for s in subscriptions):

@@ -8,6 +8,7 @@ from django import template
 
 from billing import rules, services
 from orgs import clock, roles
+from orgs.models import PartnerRelationship
 
 register = template.Library()
 
@@ -65,7 +66,6 @@ def estimated_invoices(context, table):
         return {"rows": []}
     records = [row.record for row in table.paginated_rows]
     ids = sorted({r.customer_id for r in records})
-    from orgs.models import PartnerRelationship
 
     managed = set(
         PartnerRelationship.objects.filter(

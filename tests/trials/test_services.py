@@ -204,7 +204,7 @@ def test_unanswered_consent_is_cancelled_after_30_days(
     trials_daily()
     trial.refresh_from_db()
     assert trial.status == Trial.Status.CANCELLED
-    from orgs.selectors import customers_for_list
+    from pages.selectors import customers_for_list
 
     assert world.b.customer not in customers_for_list(world.a[Role.SALES_FULL_ADMIN])
 
@@ -214,7 +214,7 @@ def test_pending_consent_customer_is_not_on_the_partner_list(
 ):
     """Nothing of customer B reaches partner A before consent (issue 13.3): the partner
     sees its trial, with what it typed; the customer joins its list on acceptance."""
-    from orgs.selectors import customers_for_list
+    from pages.selectors import customers_for_list
 
     trial = request_consent(world, clock, django_capture_on_commit_callbacks, mailoutbox)
     seller = world.a[Role.SALES_FULL_ADMIN]
@@ -356,7 +356,7 @@ def test_expiry_notices_grace_and_end(world, clock, django_capture_on_commit_cal
     assert boss.role == Role.CUSTOMER_READ_ONLY
     assert trial.meetings_site_url == "" and trial.service_codes == []
     assert not Person.objects.filter(organization=customer).exists()
-    from orgs.selectors import customers_for_list
+    from pages.selectors import customers_for_list
 
     assert customer not in customers_for_list(world.a[Role.SALES_FULL_ADMIN])
     assert trial in Trial.objects.visible_to(world.a[Role.SALES_FULL_ADMIN])  # history stays

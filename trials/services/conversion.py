@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from orgs import roles
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
+from subscriptions import services as ordering
 from trials.models import (
     ConversionRequest,
     Trial,
@@ -99,7 +100,6 @@ def trial_conversion_request(
 
 def _ordering():
     """The provisioning service of the subscriptions app: order_place, order_provision."""
-    from subscriptions import services as ordering
 
     return ordering
 

@@ -19,6 +19,7 @@ from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
 from orgs.services import customer_create, person_email_available
 from orgs.tenancy import PROVISION, can
+from subscriptions.models import Subscription
 from subscriptions.sites import meeting_site_name, meeting_site_problem
 from trials import rules
 from trials.models import (
@@ -50,7 +51,6 @@ from trials.services.consent import _send_consent
 
 
 def services_bought(customer: Organization) -> frozenset[str]:
-    from subscriptions.models import Subscription
 
     offers = (
         Subscription.objects.unscoped()
@@ -495,7 +495,6 @@ def trial_tick(*, trial_id: int, today: dt.date | None = None) -> Trial | None:
 
 
 def _customer_is_paying(customer: Organization) -> bool:
-    from subscriptions.models import Subscription
 
     return (
         Subscription.objects.unscoped()

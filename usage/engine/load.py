@@ -17,8 +17,8 @@ from usage.models import (
     AgentSession,
     IvrSession,
 )
+from usage.rules import MAX_SESSION
 from usage.selectors import terms_by_customer
-from usage.services import MAX_SESSION
 
 DAY = timedelta(days=1)
 LOOKBACK = timedelta(seconds=engine_core.LOOKBACK * engine_core.PERIOD_SECONDS)
