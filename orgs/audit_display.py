@@ -99,9 +99,12 @@ def _field(model, name: str) -> models.Field | None:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    # A reverse relation (an order's "lines", a trial's "services") is recorded as the
+    # list of what it held: no field of this model to describe it.
+    return None if field.auto_created and not field.concrete else field
 
 
 def _field_words(model, name: str) -> str:

@@ -105,3 +105,23 @@ def test_filter_choices_offer_only_this_organisations_people(client, world):
     body = audit_page(client, world).content.decode()
     for person in world.b.people.values():
         assert person.email not in body
+
+
+def test_a_reverse_relation_recorded_as_a_list_reads_as_that_list(client, world):
+    """An order's lines and a trial's services are recorded by name, not as fields of the
+    order or trial: the page lists them (it answered 500 on the demo's orders)."""
+    AuditLog.objects.create(
+        organization=world.a.customer, action="order.place", object_type="subscriptions.Order",
+        object_id=str(world.a.order.pk), object_repr="Order",
+        before=None, after={"lines": ["A-FLEX-WCC-S-N × 10 @ 85.0000"], "currency": "USD"},
+    )
+    AuditLog.objects.create(
+        organization=world.a.customer, action="trial.update", object_type="trials.Trial",
+        object_id=str(world.a.trial.pk), object_repr="Trial",
+        before={"services": ["contact_center"]}, after={"services": ["contact_center", "calling"]},
+    )
+    response = audit_page(client, world)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "A-FLEX-WCC-S-N × 10 @ 85.0000" in body
+    assert "contact_center, calling" in body
