@@ -11,6 +11,7 @@ customer's name, where a long name once made the audit log 6,600 px wide.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -22,7 +23,7 @@ from orgs.roles import Role
 from subscriptions import links
 from tests.browser.conftest import log_in
 from tests.conftest import make_tenant
-from tests.test_tenancy import PARAMETERS, Route, _walk
+from tests.test_tenancy import EVIDENCE_DAY, PARAMETERS, Route, _daily_row_day, _walk
 
 PHONE = {"width": 390, "height": 844}
 LONG_NAME = "Vandelay-Industries-International-Import-Export-Holdings-Worldwide"
@@ -62,6 +63,24 @@ def fill(route: Route, tenant, person) -> str:
     )
 
 
+def with_evidence(tenant) -> None:
+    """IVR sessions with long ids at the peak of the evidence day the walk opens, so its
+    evidence table has rows as wide as real ones."""
+    from usage.models import IvrSession
+
+    _daily_row_day(tenant)
+    start = datetime.fromisoformat(f"{EVIDENCE_DAY}T09:00:00+00:00")
+    IvrSession.objects.bulk_create(
+        IvrSession(
+            customer=tenant.customer,
+            session_id=f"{LONG_NAME[:40]}-{i:04d}",
+            started_at=start,
+            ended_at=start + timedelta(minutes=30),
+        )
+        for i in range(5)
+    )
+
+
 def overflow(page) -> int:
     """How many CSS pixels the page is wider than the screen."""
     return page.evaluate(
@@ -97,6 +116,7 @@ def test_every_page_fits_a_phone(page, role):
     tenant = make_tenant("a")
     tenant.customer.name = LONG_NAME
     tenant.customer.save(update_fields=["name"])
+    with_evidence(tenant)
     person = tenant[role]
     person.full_name = LONG_NAME
     person.save(update_fields=["full_name"])
