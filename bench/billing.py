@@ -220,12 +220,15 @@ class Rollback(Exception):
 
 def measure_issue() -> None:
     from django.db import transaction
+    from django.db.models import Max
 
     from billing import services
     from billing.models import ClosedCycle, Invoice
     from usage import engine
 
-    timed = months_back(date.today().replace(day=1), 1)
+    # The month after the generated invoices, whose daily rows --generate wrote (not
+    # today's: the data outlive the day they were made on).
+    timed = Invoice.objects.aggregate(last=Max("period_end"))["last"] + timedelta(days=1)
     through = month_end(timed)
     ids = engine.customers_billable_between(timed, through)
     before = Invoice.objects.count()

@@ -38,7 +38,7 @@ from billing.models import (
 )
 from orgs import clock
 from orgs.audit import audit_record, snapshot
-from orgs.emails import absolute_url, email_send
+from orgs.emails import Email, absolute_url, email_send, email_send_many
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
 from subscriptions import money
@@ -796,7 +796,7 @@ def invoices_verify() -> list[Problem]:
 
 def _notify(invoices: list[Invoice]) -> None:
     """Each invoice to its customer's billing contacts and full admins (with the link to
-    its PDF), a notice to its partner's admins; queued after commit. Three queries for
+    its PDF), a notice to its partner's admins; queued after commit. Four queries for
     any number of invoices."""
 
     if not invoices:
@@ -816,6 +816,7 @@ def _notify(invoices: list[Invoice]) -> None:
     for organization_id, email in people.values_list("organization_id", "email"):
         admins[organization_id].add(email)
     page = reverse("billing:invoice", args=[0, 0]).replace("/0/invoices/0/", "/{}/invoices/{}/")
+    emails: list[Email] = []
     for invoice in invoices:
         url = page.format(invoice.customer_id, invoice.pk)
         context = {
@@ -830,10 +831,15 @@ def _notify(invoices: list[Invoice]) -> None:
             "pdf_url": absolute_url(url + "pdf/"),
         }
         customer_side = contacts[invoice.customer_id] | admins[invoice.customer_id]
-        for address in sorted({a.lower() for a in customer_side}):
-            email_send(to=[address], template="invoice_issued", context=context)
-        for address in sorted(admins[invoice.partner_id]):
-            email_send(to=[address], template="invoice_issued_partner", context=context)
+        emails += [
+            Email(to=[address], template="invoice_issued", context=context)
+            for address in sorted({a.lower() for a in customer_side})
+        ]
+        emails += [
+            Email(to=[address], template="invoice_issued_partner", context=context)
+            for address in sorted(admins[invoice.partner_id])
+        ]
+    email_send_many(emails)
 
 
 # --- billing details -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ consent) speaks it too (orgs.middleware.LinkLanguageMiddleware).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,12 +48,14 @@ def recipient_languages(addresses: list[str]) -> dict[str, str]:
 
 
 def language_groups(
-    addresses: list[str], language: str | None = None
+    addresses: list[str], language: str | None = None, known: dict[str, str] | None = None
 ) -> list[tuple[str, bool, list[str]]]:
     """(language, known, addresses) per message: people in their own language, addresses
     of nobody yet in `language` (the caller's guess) or the default. `known` when the
-    language of every address of the message is known, so its links may carry it."""
-    known = recipient_languages(addresses)
+    language of every address of the message is known, so its links may carry it.
+    `known` (address -> language) saves the lookup when the caller has it already."""
+    if known is None:
+        known = recipient_languages(addresses)
     groups: dict[str, list[str]] = defaultdict(list)
     for address in addresses:
         groups[known.get(address) or language or settings.LANGUAGE_CODE].append(address)
@@ -84,16 +87,38 @@ def email_send(
 
     `context` is stored as JSON, so it holds plain JSON values only.
     """
-    from orgs.outbox import enqueue_email
+    email_send_many([Email(to=to, template=template, context=context, language=language)])
 
-    recipients = sorted({address.lower() for address in to if address})
-    if not recipients:
-        return
-    for group_language, known, group in language_groups(recipients, language):
-        group_context = with_link_language(context, group_language) if known else context
-        enqueue_email(
-            to=group, template=template, context=group_context, language=group_language
-        )
+
+@dataclass(frozen=True)
+class Email:
+    to: list[str]
+    template: str
+    context: dict[str, Any]
+    language: str | None = None
+
+
+def email_send_many(emails: list[Email]) -> None:
+    """`email_send` for many messages at once (an invoice run's notices): one lookup of
+    the recipients' languages and one insert into the outbox, whatever their number."""
+    from orgs.outbox import enqueue_emails
+
+    messages = [
+        (email, sorted({address.lower() for address in email.to if address})) for email in emails
+    ]
+    known = recipient_languages(sorted({a for _email, to in messages for a in to}))
+    rows = []
+    for email, recipients in messages:
+        if not recipients:
+            continue
+        for group_language, all_known, group in language_groups(
+            recipients, email.language, known={a: known[a] for a in recipients if a in known}
+        ):
+            context = (
+                with_link_language(email.context, group_language) if all_known else email.context
+            )
+            rows.append((group, email.template, context, group_language))
+    enqueue_emails(rows)
 
 
 def render_email(

@@ -39,13 +39,21 @@ def backoff(attempts: int) -> timedelta:
 def enqueue_email(
     *, to: list[str], template: str, context: dict[str, Any], language: str | None = None
 ):
+    return enqueue_emails([(to, template, context, language)])[0]
+
+
+def enqueue_emails(messages: list[tuple[list[str], str, dict[str, Any], str | None]]):
+    """Write (to, template, context, language) messages into the outbox in one insert, in
+    the caller's transaction; the worker is woken once it commits."""
     from orgs.models import QueuedEmail
 
-    row = QueuedEmail.objects.create(
-        to=to, template=template, context=context, language=language or ""
+    rows = QueuedEmail.objects.bulk_create(
+        QueuedEmail(to=to, template=template, context=context, language=language or "")
+        for to, template, context, language in messages
     )
-    transaction.on_commit(wake_worker)
-    return row
+    if rows:
+        transaction.on_commit(wake_worker)
+    return rows
 
 
 def wake_worker() -> None:
