@@ -479,3 +479,37 @@ def test_drf_messages_speak_croatian_too(api, world):
     assert response.json()["errors"] == [
         {"field": "surge_percent", "reason": "Potreban je valjan cijeli broj."}
     ]
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    """makemessages (xgettext) does not read inside f-strings: a `_("...")` there never
+    reaches the catalogues and stays English on every page (the usage charts' legend did)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    names = {"_", "gettext", "gettext_lazy", "pgettext", "ngettext", "npgettext"}
+    hidden = []
+    for app in ("orgs", "subscriptions", "usage", "trials", "billing", "pages", "portal"):
+        for path in sorted((root / app).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and getattr(inner.func, "id", "") in names:
+                        hidden.append(f"{path.relative_to(root)}:{inner.lineno}")
+    assert hidden == []
+
+
+def test_the_usage_chart_legend_speaks_the_readers_language():
+    from django.utils import translation
+
+    from usage.charts import ChartDay, usage_chart
+
+    with translation.override("nl"):
+        html = usage_chart(
+            [ChartDay(date(2024, 6, 9), 4, 5), ChartDay(date(2024, 6, 10), 7, 5)],
+            start=date(2024, 6, 9), end=date(2024, 7, 8), title="t", chart_id="c",
+        )
+    assert "Gebruikt binnen het vastgelegde aantal" in html and "Cijfers per dag" in html
+    assert "Used within commitment" not in html and 'style="' not in html

@@ -133,21 +133,29 @@ def usage_chart(
         f'fill="#4b5563">{end:%Y-%m-%d}</text>'
     )
     id_attr = f' id="{escape(chart_id)}"' if chart_id else ""
+    # Words first: gettext inside an f-string is invisible to makemessages.
+    within_words, above_words, commitment_words = (
+        _("Used within commitment"), _("Above commitment"), _("Commitment")
+    )
+    figures_words = _("Figures by day")
+    day_words, used_words, committed_words, over_words = (
+        _("Day"), _("Used"), _("Committed"), _("Above")
+    )
+    # Colours by class (portal.css), not style attributes: the production CSP has no
+    # 'unsafe-inline' for styles.
     legend = (
         '<ul class="chart-legend" aria-hidden="true">'
-        f'<li><span class="swatch" style="background:{USED_COLOUR}"></span>'
-        f"{escape(_('Used within commitment'))}</li>"
-        f'<li><span class="swatch" style="background:{OVERAGE_COLOUR}"></span>'
-        f"{escape(_('Above commitment'))}</li>"
-        f'<li><span class="swatch line"></span>{escape(_("Commitment"))}</li></ul>'
+        f'<li><span class="swatch used"></span>{escape(within_words)}</li>'
+        f'<li><span class="swatch over"></span>{escape(above_words)}</li>'
+        f'<li><span class="swatch line"></span>{escape(commitment_words)}</li></ul>'
     )
     table = (
-        f'<details class="chart-figures"><summary>{escape(_("Figures by day"))}</summary>'
+        f'<details class="chart-figures"><summary>{escape(figures_words)}</summary>'
         f'<div class="table-scroll"><table class="striped"><caption class="sr-only">'
-        f"{escape(title)}</caption><thead><tr><th>{escape(_('Day'))}</th>"
-        f'<th class="num">{escape(_("Used"))}</th>'
-        f'<th class="num">{escape(_("Committed"))}</th>'
-        f'<th class="num">{escape(_("Above"))}</th></tr></thead>'
+        f"{escape(title)}</caption><thead><tr><th>{escape(day_words)}</th>"
+        f'<th class="num">{escape(used_words)}</th>'
+        f'<th class="num">{escape(committed_words)}</th>'
+        f'<th class="num">{escape(over_words)}</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div></details>'
         if rows else ""
     )
