@@ -79,7 +79,7 @@ def test_partner_admin_sees_every_customers_invoices(page):
 
 
 def test_partner_admin_sorts_and_pages_the_invoices(page):
-    tenant, other, _cycle = invoiced_tenant()
+    tenant, _other, _cycle = invoiced_tenant()
     log_in(page, tenant[Role.PARTNER_FULL_ADMIN].email)
     page.goto("/invoices/?per_page=1")
     table = page.locator("#invoices")
