@@ -35,15 +35,18 @@ class LateRowPaginator(Paginator):
 # The order of the `invoice_partner_page` and `invoice_customer_recent` indexes: the lists'
 # default (newest first).
 INDEX_ORDER = ("-issued_at", "-id")
+# Pages that start before this offset are read in one statement, as before: PostgreSQL
+# walks the index for them by itself (it turns to sorting everything from ~800 rows in).
+ONE_STATEMENT_BELOW = 500
 
 
 def page_rows(rows, bottom: int, top: int):
-    """Rows `bottom`..`top` of a django-tables2 table's rows (or of a queryset), read as
-    ids first, then the records of those ids (still through the scoped queryset), in the
-    same order."""
+    """Rows `bottom`..`top` of a django-tables2 table's rows (or of a queryset); from
+    ONE_STATEMENT_BELOW on, read as ids first, then the records of those ids (still
+    through the scoped queryset), in the same order."""
     bound = isinstance(rows, BoundRows)
     queryset = rows.data.data if bound else rows
-    if not hasattr(queryset, "values_list"):  # a list: nothing to gain
+    if bottom < ONE_STATEMENT_BELOW or not hasattr(queryset, "values_list"):
         return rows[bottom:top]
     ids = page_ids(queryset, bottom, top)
     by_id = queryset.order_by().in_bulk(ids)

@@ -20,6 +20,12 @@ LINKS = re.compile(r'<a href="/customers/\d+/invoices/(\d+)/">')
 
 
 @pytest.fixture
+def two_steps(monkeypatch):
+    """Every page read in two steps (with 50 rows a page, from page 11 on)."""
+    monkeypatch.setattr("billing.tables.ONE_STATEMENT_BELOW", 0)
+
+
+@pytest.fixture
 def many(world):
     """Tenant A's partner with 11 invoices more over three customers, most issued at one
     moment with equal totals, so only the id tells the ties apart."""
@@ -69,7 +75,14 @@ ORDERS = {
 
 
 @pytest.mark.parametrize("sort", ORDERS)
-def test_every_page_of_every_order_shows_each_invoice_once(client, world, many, sort):
+@pytest.mark.parametrize("steps", ["two_steps", "one_statement_first"])
+def test_every_page_of_every_order_shows_each_invoice_once(
+    client, world, many, sort, steps, monkeypatch
+):
+    if steps == "two_steps":
+        monkeypatch.setattr("billing.tables.ONE_STATEMENT_BELOW", 0)
+    else:  # the first two pages in one statement, the next ones in two steps
+        monkeypatch.setattr("billing.tables.ONE_STATEMENT_BELOW", 8)
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     shown = walk(client, "/invoices/", sort)
     expected = list(many.order_by(*ORDERS[sort]).values_list("pk", flat=True))
@@ -78,7 +91,7 @@ def test_every_page_of_every_order_shows_each_invoice_once(client, world, many, 
     assert world.b.invoice.pk not in shown
 
 
-def test_a_customers_pages_and_a_page_past_the_end(client, world, many):
+def test_a_customers_pages_and_a_page_past_the_end(client, world, many, two_steps):
     client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
     path = f"/customers/{world.a.customer.pk}/invoices/"
     mine = many.filter(customer=world.a.customer)
@@ -92,7 +105,9 @@ def test_a_customers_pages_and_a_page_past_the_end(client, world, many):
 
 
 @pytest.mark.parametrize("sort", ["", "-total"])
-def test_the_page_reads_ids_then_rows(client, world, many, sort, django_assert_max_num_queries):
+def test_the_page_reads_ids_then_rows(
+    client, world, many, sort, two_steps, django_assert_max_num_queries
+):
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     client.get("/invoices/")
     with django_assert_max_num_queries(13) as queries:
@@ -110,3 +125,14 @@ def test_the_page_reads_ids_then_rows(client, world, many, sort, django_assert_m
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_sort")
             assert cursor.fetchone() == ("on",)
+
+
+def test_the_first_pages_are_one_statement(client, world, many, django_assert_max_num_queries):
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    client.get("/invoices/")
+    with django_assert_max_num_queries(9) as queries:
+        client.get("/invoices/", {"per_page": 4, "page": 2})
+    (page,) = [q["sql"] for q in queries.captured_queries if "OFFSET 4" in q["sql"]]
+    assert "JOIN" in page and "enable_sort" not in " ".join(
+        q["sql"] for q in queries.captured_queries
+    )
