@@ -41,6 +41,7 @@ from orgs.audit import audit_record, snapshot
 from orgs.emails import Email, absolute_url, email_send, email_send_many
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
+from orgs.tenancy import CHANGE, require
 from subscriptions import money
 from subscriptions.models import OrderLine, Sku, Subscription
 from usage import engine
@@ -866,6 +867,7 @@ def billing_details_update(
     """Save a customer's billing details, audited; `tax_rate` only from partner people
     (the caller checks the role). The VAT number must be a valid EU number of the
     customer's country when the customer is in the EU."""
+    require(actor, customer, CHANGE)
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
     from django.utils.translation import gettext as _
@@ -1119,6 +1121,7 @@ def dispute_resolve(
     issuing partner). `accepted` with a credit of 1 up to what the line has left to credit,
     which the customer's next invoice carries; `rejected` with a note. Audited; both sides
     emailed after commit."""
+    require(actor, dispute, CHANGE)
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
