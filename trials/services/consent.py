@@ -168,7 +168,8 @@ def trial_consent_decline(*, person: Person, trial: Trial) -> Trial:
     email_send(
         to=list(_sellers(trial).values_list("email", flat=True)),
         template="trial_consent_declined",
-        context=_email_context(trial),
+        # The partner never learns who declined beyond what it typed (no enumeration).
+        context={**_email_context(trial), "customer": trial.customer_label},
     )
     return trial
 
