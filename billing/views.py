@@ -22,7 +22,7 @@ from billing import rules, selectors, services
 from billing.filters import DisputeFilter, InvoiceFilter
 from billing.forms import BillingDetailsForm, DisputeOpenForm, DisputeResolveForm
 from billing.models import Dispute, Invoice
-from billing.tables import DisputeTable, InvoiceTable
+from billing.tables import DisputeTable, InvoiceTable, LateRowPaginator
 from orgs import roles
 from orgs.exports import SafeExportMixin
 from orgs.tenancy import CHANGE, VIEW, can, get_visible_or_404
@@ -36,7 +36,7 @@ class InvoiceListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterV
     template_name = "billing/invoice_list.html"
     table_class = InvoiceTable
     filterset_class = InvoiceFilter
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": LateRowPaginator}
     export_formats = ("csv", "xlsx")
     export_name = "invoices"
 

@@ -39,6 +39,7 @@ from billing.services.disputes import _apply_credits, _credit_line, _credits
 from orgs import clock
 from orgs.emails import Email, absolute_url, email_send_many
 from orgs.models import Organization, PartnerRelationship, Person
+from orgs.outbox import attachment
 from orgs.roles import Role
 from subscriptions import money
 from subscriptions.models import OrderLine, Sku, Subscription
@@ -616,9 +617,9 @@ def invoice_content(invoice: Invoice, lines) -> rules.InvoiceContent:
 
 
 def _notify(invoices: list[Invoice]) -> None:
-    """Each invoice to its customer's billing contacts and full admins (with the link to
-    its PDF), a notice to its partner's admins; queued after commit. Four queries for
-    any number of invoices."""
+    """Each invoice to its customer's billing contacts and full admins (its PDF attached,
+    made when the email is sent, and linked), a notice to its partner's admins; queued
+    after commit. Four queries for any number of invoices."""
 
     if not invoices:
         return
@@ -652,8 +653,9 @@ def _notify(invoices: list[Invoice]) -> None:
             "pdf_url": absolute_url(url + "pdf/"),
         }
         customer_side = contacts[invoice.customer_id] | admins[invoice.customer_id]
+        pdf = (attachment("invoice_pdf", invoice.pk),)
         emails += [
-            Email(to=[address], template="invoice_issued", context=context)
+            Email(to=[address], template="invoice_issued", context=context, attachments=pdf)
             for address in sorted({a.lower() for a in customer_side})
         ]
         emails += [
