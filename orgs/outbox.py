@@ -23,6 +23,7 @@ like any other failure, so the email is never sent without its file, nor lost.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -123,7 +124,7 @@ def wake_worker() -> None:
         logger.warning("Outbox: broker unreachable, email left for the sweep (%s)", error)
 
 
-def _send_one(row) -> None:
+def _send_one(row, made: dict | None = None) -> None:
     from orgs.emails import render_email
 
     subject, text, html = render_email(
@@ -132,10 +133,18 @@ def _send_one(row) -> None:
     row.subject = subject[:300]
     message = EmailMultiAlternatives(subject=subject, body=text, to=row.to)
     message.attach_alternative(html, "text/html")
+    made = {} if made is None else made
+    language = row.language or settings.LANGUAGE_CODE
     for item in row.attachments or []:
         maker = attachment_maker(item["maker"])
-        with translation.override(row.language or settings.LANGUAGE_CODE):
-            filename, content, mimetype = maker(*item.get("args", []))
+        args = item.get("args", [])
+        # One invoice's PDF goes to each of its billing contacts in a message of their own:
+        # made once per sweep for all those of one language.
+        key = (item["maker"], json.dumps(args, sort_keys=True), language)
+        if key not in made:
+            with translation.override(language):
+                made[key] = maker(*args)
+        filename, content, mimetype = made[key]
         message.attach(filename, content, mimetype)
     message.send()
 
@@ -145,6 +154,7 @@ def deliver_due(limit: int = 500) -> dict[str, int]:
     from orgs.models import QueuedEmail
 
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    made: dict = {}  # attachments made in this sweep
     for _ in range(limit):
         with transaction.atomic():
             row = (
@@ -156,7 +166,7 @@ def deliver_due(limit: int = 500) -> dict[str, int]:
             if row is None:
                 break
             try:
-                _send_one(row)
+                _send_one(row, made)
             except Exception as error:
                 row.attempts += 1
                 row.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -278,3 +278,18 @@ def test_the_dev_outbox_shows_and_serves_attachments(note_maker, admin_client, s
     assert admin_client.get(reverse("outbox-attachment", args=["nope", 1])).status_code == 404
     settings.DEBUG = False
     assert admin_client.get(link).status_code == 404
+
+
+@pytest.mark.django_db
+def test_one_file_is_made_once_per_sweep_and_language(note_maker, mailoutbox):
+    for address, language in [("a@x.test", "fr"), ("b@x.test", "fr"), ("c@x.test", "nl")]:
+        email_send(
+            to=[address],
+            template="invitation",
+            context=CONTEXT,
+            language=language,
+            attachments=(outbox.attachment("note", "same", 1),),
+        )
+    assert outbox.deliver_due()["sent"] == 3
+    assert sorted(MADE) == [("same", 1, "fr"), ("same", 1, "nl")]
+    assert [m.attachments for m in mailoutbox] == [[("same.txt", "same", "text/plain")]] * 3
