@@ -110,8 +110,9 @@ def simulate(customer: Customer, days: list[date]) -> dict[date, dict[str, int]]
             names = {(a.agent_id, a.premium) for a in customer.agents}
             out[day] = _usage_of(customer, names, day, flat=True)
             continue
-        if day.day == 1 or team_day is None:
-            # Now and then a new team arrives on a day of the coming month.
+        if day.day == 1 or day == days[0]:
+            # Now and then (15 % of months) a new team arrives on a day of the coming
+            # month: drawn once a month, not again on every day without one.
             team_day = day + timedelta(days=rng.randrange(30)) if rng.random() < 0.15 else None
         if day == team_day:
             customer.target *= rng.uniform(1.1, 1.3)
