@@ -44,6 +44,10 @@ from usage.forecast import (
 )
 
 FORECAST_DAYS = (3, 7, 14, 21)
+RELATED_TYPE = {
+    rules.PREMIUM_NAMED_AGENT: rules.STANDARD_NAMED_AGENT,
+    rules.STANDARD_NAMED_AGENT: rules.PREMIUM_NAMED_AGENT,
+}
 FIRST_DAY = date(2025, 1, 1)
 HOLIDAYS = {
     date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 1),
@@ -274,13 +278,24 @@ def run(n_customers: int, n_cycles: int, seed: int):
                     PastCycle(s, e, [r for r in type_rows if s <= r.usage_date <= e])
                     for s, e in cycles[max(0, index - 3) : index]
                 ]
+                related = [
+                    PastCycle(s, e, [r for r in rows[other] if s <= r.usage_date <= e])
+                    for other in [RELATED_TYPE.get(usage_type)]
+                    if other
+                    for s, e in cycles[max(0, index - 3) : index]
+                ]
                 group = "flat" if flat else ("first cycle" if index == 0 else "with history")
                 cycles_by_type[(group, usage_type)] += 1
                 for k in FORECAST_DAYS:
                     known = cycle_rows[:k]
                     began = time.perf_counter()
                     result = forecast_overage(
-                        usage_type, known, cycle_start=start, cycle_end=end, history=history
+                        usage_type,
+                        known,
+                        cycle_start=start,
+                        cycle_end=end,
+                        history=history,
+                        related_history=related,
                     )
                     spent += time.perf_counter() - began
                     forecasts += 1
