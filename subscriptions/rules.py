@@ -159,9 +159,9 @@ RESERVED_SUBDOMAINS = frozenset({"www", "admin", "api", "mail", "app", "portal",
 def subdomain_problem(subdomain: str) -> str | None:
     """Why `subdomain` cannot be used, or None (uniqueness is the database's job)."""
     if not SUBDOMAIN_PATTERN.match(subdomain):
-        return "Use 1–63 lower-case letters, digits and hyphens, not starting or ending in one."
+        return _("Use 1–63 lower-case letters, digits and hyphens, not starting or ending in one.")
     if subdomain in RESERVED_SUBDOMAINS:
-        return "That subdomain is reserved."
+        return _("That subdomain is reserved.")
     return None
 
 

@@ -478,6 +478,7 @@ class SetupWizardView(CustomerPageMixin, TemplateView):
             step=self.step,
             title=SETUP_TITLES[self.step],
             steps=[(s, SETUP_TITLES[s], _step_done(s, state)) for s in SETUP_STEPS],
+            missing_steps=[(s, SETUP_TITLES[s]) for s in SETUP_FORMS if not _step_done(s, state)],
             number=index + 1,
             total=len(SETUP_STEPS),
             back_step=SETUP_STEPS[index - 1] if index else None,

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -30,8 +33,9 @@ class _Rollback(Exception):
 def demo(django_db_setup, django_db_blocker):
     """What seed_demo printed; its data stay until the module ends."""
     out = io.StringIO()
-    with django_db_blocker.unblock(), override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+    with (
+        django_db_blocker.unblock(),
+        override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
     ):
         try:
             with transaction.atomic():
@@ -152,8 +156,11 @@ def test_every_audit_log_of_the_demo_reads(seeded, client):
     checked = 0
     for organization in Organization.objects.filter(pk__in=organizations):
         admin = next(
-            (p for p in Person.objects.filter(organization=organization)
-             if roles.is_full_admin(p.role)),
+            (
+                p
+                for p in Person.objects.filter(organization=organization)
+                if roles.is_full_admin(p.role)
+            ),
             None,
         )
         if admin is None:
@@ -163,3 +170,84 @@ def test_every_audit_log_of_the_demo_reads(seeded, client):
         assert response.status_code == 200, organization
         checked += 1
     assert checked >= 5
+
+
+class _Page(HTMLParser):
+    """The ids and the same-site links of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.append(values["id"])
+        if tag == "a" and values.get("href") and "download" not in values:
+            self.links.append(values["href"])
+
+
+# Not pages a person reads: files, the API, the admin site, and links that leave the site.
+_NOT_PAGES = ("/api/", "/admin/", "/static/", "/media/", "mailto:", "http:", "https:", "#")
+_FILES = ("_export=", ".csv", ".xlsx", ".pdf", "/pdf", "/export")
+
+
+def _crawl(client, start: str, limit: int) -> tuple[dict[str, list[str]], int]:
+    """Breadth-first over the links a person can follow from ``start``, up to ``limit``
+    pages: each page's problems (a status other than 200, a repeated id), and how many
+    pages were read."""
+    queue, seen, problems, read = deque([start]), {start}, {}, 0
+    while queue and read < limit:
+        url = queue.popleft()
+        response = client.get(url)
+        read += 1
+        if response.status_code in (301, 302):
+            target = urljoin(url, response["Location"])
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+            continue
+        found = []
+        if response.status_code != 200:
+            found.append(f"answered {response.status_code}")
+        elif "text/html" in response.get("Content-Type", ""):
+            page = _Page()
+            page.feed(response.content.decode())
+            repeated = sorted({i for i in page.ids if page.ids.count(i) > 1})
+            if repeated:
+                found.append(f"repeated ids {repeated}")
+            for href in page.links:
+                target = urljoin(url, href).split("#")[0]
+                path = urlsplit(target).path
+                if target.startswith(_NOT_PAGES) or any(f in target for f in _FILES):
+                    continue
+                # One page per path: paging, sorting and filters of a table are one page.
+                if path not in {urlsplit(s).path for s in seen}:
+                    seen.add(target)
+                    queue.append(target)
+        if found:
+            problems[url] = found
+    return problems, read
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "full.admin@acme.example",  # partner full admin
+        "sales.full@acme.example",  # sales full admin
+        "sales@acme.example",  # sales admin
+        "readonly@acme.example",  # partner read-only admin
+        "admin@hooli.example",  # customer full admin
+        "readonly@initech.example",  # customer read-only admin
+        "admin@northwind.example",  # the distributor
+    ],
+)
+def test_every_page_a_demo_login_reaches_answers_and_keeps_its_ids_apart(seeded, client, email):
+    """What a newcomer clicks through after `make run`: every page reached by following
+    links answers 200, and no page repeats an element id (a repeated id sends a label, a
+    test or a screen reader to the wrong field)."""
+    client.force_login(Person.objects.get(email=email))
+    problems, read = _crawl(client, "/", limit=150)
+    assert problems == {}
+    assert read >= 10  # the crawl really went through the portal

@@ -325,3 +325,16 @@ def test_consent_link_logged_out_explains_and_comes_back(client, world, pending)
         },
     )
     assert response.status_code == 302 and response.url == url
+
+
+def test_a_declined_trial_tells_the_partner_only_the_name_it_typed(
+    world, pending, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.trial_consent_decline(person=world.b[Role.CUSTOMER_FULL_ADMIN], trial=pending)
+    told = [m for m in mailoutbox if world.a[Role.SALES_FULL_ADMIN].email in m.to]
+    assert told, "the seller who asked is told"
+    for message in told:
+        text = message.subject + message.body
+        assert "Typed" in text
+        assert world.b.customer.name not in text

@@ -123,11 +123,21 @@ class ConsentForm(forms.Form):
 
 
 class DeviceShipForm(forms.Form):
+    """Shown on the trial page beside DeviceReturnForm: its own ids keep the labels apart."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "ship_%s")
+        super().__init__(*args, **kwargs)
+
     model = forms.ChoiceField(label=_("Device model"), choices=DeviceModel.choices)
     serial_number = forms.CharField(label=_("Serial number"), max_length=64)
 
 
 class DeviceReturnForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "return_%s")
+        super().__init__(*args, **kwargs)
+
     serial_number = forms.CharField(label=_("Returned serial number"), max_length=64)
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 LENGTHS = (30, 60, 90)
 DEFAULT_LENGTH = 90
 EXTENSION_DAYS = 30
@@ -25,16 +27,57 @@ CONVERTED = "converted"
 CANCELLED = "cancelled"
 DECLINED = "declined"
 
-# Every status change a trial may make; anything else is refused.
+
+# Every status change a trial makes, by name: the statuses it may start from (None: a
+# trial being created) and the one it ends in. Services move a trial only through
+# `trials.services.common._transition`, which refuses anything not declared here with
+# the move's `refusal` (or a general one naming both statuses).
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str | None]
+    target: str
+    refusal: str = ""
+
+
+MOVES: dict[str, Move] = {
+    "start": Move(frozenset({None}), ACTIVE),
+    "request_consent": Move(frozenset({None}), PENDING_CONSENT),
+    "accept_consent": Move(frozenset({PENDING_CONSENT}), PENDING_PROVISIONING),
+    "decline_consent": Move(
+        frozenset({PENDING_CONSENT}), DECLINED, _("This trial request was already answered.")
+    ),
+    "consent_lapsed": Move(frozenset({PENDING_CONSENT}), CANCELLED),
+    "provision": Move(frozenset({PENDING_PROVISIONING}), ACTIVE),
+    "cancel": Move(
+        frozenset({PENDING_CONSENT, PENDING_PROVISIONING}),
+        CANCELLED,
+        _("Only a pending trial can be cancelled."),
+    ),
+    "extend": Move(
+        frozenset({ACTIVE, GRACE}), ACTIVE, _("Only an active or expired trial can be extended.")
+    ),
+    "expire": Move(frozenset({ACTIVE}), GRACE),
+    "end_grace": Move(frozenset({GRACE}), ENDED),
+    "convert": Move(
+        frozenset({ACTIVE, GRACE}),
+        CONVERTED,
+        _("Only an active trial, or one in grace, can be converted."),
+    ),
+}
+
+# Which statuses a trial may go to from each, as the moves above allow.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    PENDING_CONSENT: frozenset({PENDING_PROVISIONING, CANCELLED, DECLINED}),
-    PENDING_PROVISIONING: frozenset({ACTIVE, CANCELLED}),
-    ACTIVE: frozenset({GRACE, CONVERTED, CANCELLED}),
-    GRACE: frozenset({ACTIVE, ENDED, CONVERTED, CANCELLED}),
-    ENDED: frozenset(),
-    CONVERTED: frozenset(),
-    CANCELLED: frozenset(),
-    DECLINED: frozenset(),
+    status: frozenset(m.target for m in MOVES.values() if status in m.sources)
+    for status in (
+        PENDING_CONSENT,
+        PENDING_PROVISIONING,
+        ACTIVE,
+        GRACE,
+        ENDED,
+        CONVERTED,
+        CANCELLED,
+        DECLINED,
+    )
 }
 
 # Which services each offer's subscription brings: those are "bought" and cannot be trialled.

@@ -591,6 +591,9 @@ def _overlapping(model, start: str, end: str, customer: Organization, since, unt
         model.objects.unscoped()
         .filter(customer=customer, **{f"{start}__lt": until, f"{end}__gt": since})
         .filter(started)
+        # A session of no length overlaps nothing (usage.rules); left in, it could rank as
+        # an agent's first session and hide the session that really counted it.
+        .filter(**{f"{end}__gt": F(start)})
     )
 
 

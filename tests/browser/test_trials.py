@@ -207,6 +207,6 @@ def test_decline_cancel_grace_and_a_repeated_serial(page):
     assert page.locator("#days-left").inner_text() == "(in grace: 20 days left to convert)"
     for _ in range(2):
         page.get_by_label("Device model").select_option("desk_pro")
-        page.locator("#id_serial_number").first.fill("SN-77")
+        page.locator("#ship_serial_number").fill("SN-77")
         page.get_by_role("button", name="Record shipment").click()
     assert page.get_by_text("Serial SN-77 was already shipped for this trial").is_visible()

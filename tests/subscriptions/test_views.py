@@ -489,3 +489,18 @@ def test_meeting_sites_are_one_format_unique_with_trials(client, world, pending)
     client.post(url, {"step": "contact_center", "country_of_operation": "DE"})
     review = client.get(url + "?step=provision").content.decode()
     assert "mine.webex.com" in review
+
+
+def test_the_review_step_opened_early_names_the_steps_still_to_do(client, world, pending):
+    client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
+    url = f"/customers/{world.a.customer.pk}/setup/"
+    client.post(url, {"step": "enterprise", "subdomain": "mine"})
+    review = client.get(url + "?step=provision").content.decode()
+    missing = review[
+        review.index('id="steps-missing"') : review.index(
+            "</div>", review.index('id="steps-missing"')
+        )
+    ]
+    assert "?step=calling" in missing and "?step=contact_center" in missing
+    assert "?step=enterprise" not in missing
+    assert 'id="settings-review"' not in review

@@ -317,6 +317,8 @@ def test_a_trial_in_grace_says_how_long_is_left_to_convert(client, world, clock)
     client.force_login(world.a[Role.SALES_FULL_ADMIN])
     page = client.get(reverse("trial-detail", args=[trial.pk])).content.decode()
     assert "in grace: 20 days left to convert" in page and "-10" not in page
+    listed = client.get(reverse("customer-list")).content.decode()
+    assert "in grace: 20 days left to convert" in listed
     client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
     home = client.get(reverse("customer-detail", args=[world.a.customer.pk])).content.decode()
     assert "in grace: 20 days left to convert" in home

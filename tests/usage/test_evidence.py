@@ -4,7 +4,7 @@ counters of ``usage.rules``; and each witness really satisfies the rule that cou
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -269,3 +269,38 @@ def test_every_stored_row_has_as_many_witnesses_as_units_used(subs, agents, ivrs
         assert found.matches_row
     after = test_engine.DAYS[-1] + timedelta(days=1)
     assert selectors.row_evidence(customer, after, rules.IVR_PORT) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("premium", [False, True])
+def test_a_session_of_no_length_never_stands_in_for_the_session_that_counted(premium):
+    """Found by the property above (``--hypothesis-seed=5``): an agent's first session
+    of the cycle lasted no time at all, so it counts nothing (usage.rules), and the
+    evidence read it as the agent's first session and dropped the agent, one witness
+    short of the engine's row."""
+    subs = [
+        {
+            "start_date": date(2024, 2, 15),
+            "end_date": None,
+            "agent_model": rules.NAMED,
+            "standard_agents": 2,
+            "premium_agents": 0,
+            "addon_ivr_ports": 1,
+        }
+    ]
+    customer, _terms = test_engine.make_customer(subs)
+    day = date(2024, 2, 29)
+    nothing = datetime(2024, 2, 29, 5, 15, tzinfo=UTC)
+    counted = datetime(2024, 2, 29, 22, 29, tzinfo=UTC)
+    agents = [
+        rules.AgentSession("agent-2", premium, nothing, nothing),
+        rules.AgentSession("agent-2", premium, counted, counted + timedelta(minutes=15)),
+    ]
+    test_engine.store(customer, agents, [])
+    engine.compute_days([customer.pk], day, day)
+    usage_type = rules.PREMIUM_NAMED_AGENT if premium else rules.STANDARD_NAMED_AGENT
+    found = selectors.row_evidence(customer, day, usage_type)
+    assert found.row.units_used == 1
+    assert [(w.agent_id, w.first_seen) for w in found.named] == [("agent-2", day)]
+    if premium:
+        assert found.named[0].premium_session.login_at == counted

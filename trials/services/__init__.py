@@ -8,6 +8,7 @@ The package: `lifecycle` (start to end, and the daily run), `consent`, `devices`
 
 from trials.services.common import (
     TRIAL_FIELDS,
+    IllegalTransition,
     TrialSizes,
     _today,
 )
@@ -49,6 +50,7 @@ from trials.services.lifecycle import (
 __all__ = [
     "CONSENT_SALT",
     "TRIAL_FIELDS",
+    "IllegalTransition",
     "TrialSizes",
     "_today",
     "consent_token",

@@ -4,6 +4,8 @@ permission checks, the status move and the recipients of the emails."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -64,15 +66,69 @@ def _require_trial(actor: Person | None, trial: Trial) -> None:
         raise PermissionDenied(_("Only sales admins start and manage trials."))
 
 
-def _set_status(trial: Trial, new: str) -> None:
-    if not rules.may_transition(trial.status, new):
-        raise ValidationError(
-            {
-                "status": _("A trial that is “%(current)s” cannot become “%(new)s”.")
-                % {"current": trial.get_status_display(), "new": Trial.Status(new).label}
-            }
+class IllegalTransition(ValidationError):
+    """A trial asked to make a move its status does not allow (`rules.MOVES`). A
+    ValidationError on "status", so forms and the API answer it as any refusal."""
+
+
+def _check_move(trial: Trial, event: str) -> None:
+    """Refuse `event` unless the trial's status (as this instance holds it) allows it."""
+    move = rules.MOVES[event]
+    current = trial.status if trial.pk else None
+    if current in move.sources:
+        return
+    if move.refusal:
+        message = str(move.refusal)
+    else:
+        message = _("A trial that is “%(current)s” cannot become “%(new)s”.") % {
+            "current": trial.get_status_display(),
+            "new": Trial.Status(move.target).label,
+        }
+    raise IllegalTransition({"status": message})
+
+
+@dataclass
+class _Move:
+    """What a move writes to the audit trail, for the body of `_transition` to add to."""
+
+    before: dict | None
+    extra: dict = field(default_factory=dict)
+    after: dict | None = None  # None: the trial as saved, with its services
+
+
+@contextmanager
+def _transition(trial: Trial, event: str, *, actor: Person | None) -> Iterator[_Move]:
+    """The one way a trial's status changes (`rules.MOVES[event]`).
+
+    Locks the trial's row and reads its status under the lock (a trial being created has
+    none), refuses an illegal move with IllegalTransition, sets the new status (saving a
+    new trial so the body can attach rows to it), lets the body change what else the move
+    changes, then saves the trial and audits "trial.<event>" with before and after."""
+    if trial.pk is not None:
+        trial.status = (
+            Trial.objects.unscoped()
+            .select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=trial.pk)
         )
-    trial.status = new
+    _check_move(trial, event)
+    move = _Move(before=_before(trial) if trial.pk else None)
+    trial.status = rules.MOVES[event].target
+    if trial.pk is None:
+        trial.save()
+    yield move
+    trial.save()
+    if move.after is not None:
+        audit_record(
+            actor=actor,
+            organization=trial.customer,
+            action=f"trial.{event}",
+            obj=trial,
+            before=move.before,
+            after=move.after,
+        )
+    else:
+        _audit(actor, trial, f"trial.{event}", before=move.before, extra=move.extra)
 
 
 def _audit(actor, trial: Trial, action: str, before=None, extra: dict | None = None) -> None:

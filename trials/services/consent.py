@@ -26,7 +26,7 @@ from trials.services.common import (
     _customer_full_admins,
     _email_context,
     _require_trial,
-    _set_status,
+    _transition,
 )
 
 CONSENT_SALT = "trials.consent"
@@ -110,7 +110,6 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
         raise ValidationError({"access": _("Choose full or provisioning-only access.")})
     from trials.services.lifecycle import drop_services, services_refused_on_consent
 
-    before = _before(trial)
     refused = services_refused_on_consent(trial)
     if refused and set(refused) >= set(trial.service_codes) - {Service.DEVICES}:
         raise ValidationError(
@@ -122,25 +121,18 @@ def trial_consent_accept(*, person: Person, trial: Trial, access: str) -> Trial:
                 % {"services": ", ".join(str(Service(s).label) for s in refused)}
             }
         )
-    if refused:
-        drop_services(trial, refused)
-    _set_status(trial, Trial.Status.PENDING_PROVISIONING)
-    trial.consent_accepted_at = timezone.now()
-    trial.consent_accepted_by = person
-    trial.save()
+    with _transition(trial, "accept_consent", actor=person) as move:
+        if refused:
+            drop_services(trial, refused)
+        trial.consent_accepted_at = timezone.now()
+        trial.consent_accepted_by = person
+        move.extra.update(access=access, services_dropped=sorted(refused))
     relationship, created = PartnerRelationship.objects.get_or_create(
         partner=trial.partner, customer=trial.customer, defaults={"access": access}
     )
     if not created and not relationship.is_managing and relationship.access != access:
         relationship.access = access
         relationship.save(update_fields=["access"])
-    _audit(
-        person,
-        trial,
-        "trial.accept_consent",
-        before=before,
-        extra={"access": access, "services_dropped": sorted(refused)},
-    )
     sellers = Person.objects.filter(
         organization=trial.partner,
         role__in=[roles.Role.SALES_FULL_ADMIN, roles.Role.SALES_ADMIN],
@@ -170,18 +162,14 @@ def trial_consent_decline(*, person: Person, trial: Trial) -> Trial:
         raise PermissionDenied(
             _("Only a full admin of %(customer)s may decline.") % {"customer": trial.customer.name}
         )
-    if trial.status != Trial.Status.PENDING_CONSENT:
-        raise ValidationError({"status": _("This trial request was already answered.")})
-    before = _before(trial)
-    _set_status(trial, Trial.Status.DECLINED)
-    trial.cancelled_at = timezone.now()
-    trial.save()
+    with _transition(trial, "decline_consent", actor=person):
+        trial.cancelled_at = timezone.now()
     _drop_trial_relationship(trial)
-    _audit(person, trial, "trial.decline_consent", before=before)
     email_send(
         to=list(_sellers(trial).values_list("email", flat=True)),
         template="trial_consent_declined",
-        context=_email_context(trial),
+        # The partner never learns who declined beyond what it typed (no enumeration).
+        context={**_email_context(trial), "customer": trial.customer_label},
     )
     return trial
 

@@ -19,22 +19,19 @@ from trials.models import (
 )
 from trials.services.common import (
     _audit,
-    _before,
+    _check_move,
     _customer_full_admins,
     _email_context,
     _require_trial,
-    _set_status,
     _today,
+    _transition,
 )
 
 # ---- conversion -------------------------------------------------------------------------
 
 
 def _check_convertible(trial: Trial) -> None:
-    if trial.status not in (Trial.Status.ACTIVE, Trial.Status.GRACE):
-        raise ValidationError(
-            {"status": _("Only an active trial, or one in grace, can be converted.")}
-        )
+    _check_move(trial, "convert")
     problem = conversion_blocked_reason(trial)
     if problem:
         raise ValidationError({"trial": problem})
@@ -161,7 +158,6 @@ def _place_conversion_order(
     if not web_order_id.strip():
         raise ValidationError({"web_order_id": _("Give the web order id.")})
     ordering = _ordering()
-    before = _before(trial)
     order = ordering.order_place(
         actor=ordering_actor,
         partner=partner,
@@ -180,11 +176,10 @@ def _place_conversion_order(
         country=str(trial.customer.country),
         organization=trial.customer,
     )
-    _set_status(trial, Trial.Status.CONVERTED)
-    trial.converted_at = timezone.now()
-    trial.order = order
-    trial.save()
-    _audit(actor, trial, "trial.convert", before=before, extra={"order": order.web_order_id})
+    with _transition(trial, "convert", actor=actor) as move:
+        trial.converted_at = timezone.now()
+        trial.order = order
+        move.extra["order"] = order.web_order_id
     return trial
 
 

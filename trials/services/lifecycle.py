@@ -42,8 +42,8 @@ from trials.services.common import (
     _partner_admins,
     _require_seller,
     _require_trial,
-    _set_status,
     _today,
+    _transition,
 )
 from trials.services.consent import _send_consent
 
@@ -259,18 +259,17 @@ def trial_start(
     # Checked as for a new customer: what it bought or trials with others is its own
     # business until a full admin consents (services it cannot have are dropped then).
     _check_sizes(sizes, customer=None, partner=partner)
-    trial = Trial.objects.create(
+    trial = Trial(
         customer=existing,
         partner=partner,
-        status=Trial.Status.PENDING_CONSENT,
         admin_email=admin_email,
         company_name=company_name.strip()[:200],
         length_days=length_days,
         consent_requested_at=timezone.now(),
         created_by=actor,
     )
-    _apply_sizes(trial, sizes)
-    _audit(actor, trial, "trial.request_consent")
+    with _transition(trial, "request_consent", actor=actor):
+        _apply_sizes(trial, sizes)
     _send_consent(trial)
     return trial
 
@@ -307,18 +306,17 @@ def trial_start_for_customer(
 
 def _trial_begin(*, actor, partner, customer, sizes, length_days, admin_email) -> Trial:
     today = _today()
-    trial = Trial.objects.create(
+    trial = Trial(
         customer=customer,
         partner=partner,
-        status=Trial.Status.ACTIVE,
         admin_email=admin_email,
         length_days=length_days,
         start_date=today,
         end_date=rules.end_date(today, length_days),
         created_by=actor,
     )
-    _apply_sizes(trial, sizes)
-    _audit(actor, trial, "trial.start")
+    with _transition(trial, "start", actor=actor):
+        _apply_sizes(trial, sizes)
     email_send(
         to=_customer_admins(customer), template="trial_started", context=_email_context(trial)
     )
@@ -329,13 +327,10 @@ def _trial_begin(*, actor, partner, customer, sizes, length_days, admin_email) -
 def trial_provision(*, actor: Person | None, trial: Trial) -> Trial:
     """The partner confirms the provisioning details: the trial starts today."""
     _require_trial(actor, trial)
-    before = _before(trial)
-    _set_status(trial, Trial.Status.ACTIVE)
-    today = _today()
-    trial.start_date = today
-    trial.end_date = rules.end_date(today, trial.length_days)
-    trial.save()
-    _audit(actor, trial, "trial.provision", before=before)
+    with _transition(trial, "provision", actor=actor):
+        today = _today()
+        trial.start_date = today
+        trial.end_date = rules.end_date(today, trial.length_days)
     email_send(
         to=_customer_admins(trial.customer), template="trial_started", context=_email_context(trial)
     )
@@ -360,14 +355,9 @@ def _drop_trial_relationship(trial: Trial) -> None:
 def trial_cancel(*, actor: Person | None, trial: Trial) -> Trial:
     """Cancel a trial still pending; the customer leaves the partner's list."""
     _require_trial(actor, trial)
-    if trial.status not in (Trial.Status.PENDING_CONSENT, Trial.Status.PENDING_PROVISIONING):
-        raise ValidationError({"status": _("Only a pending trial can be cancelled.")})
-    before = _before(trial)
-    _set_status(trial, Trial.Status.CANCELLED)
-    trial.cancelled_at = timezone.now()
-    trial.save()
+    with _transition(trial, "cancel", actor=actor):
+        trial.cancelled_at = timezone.now()
     _drop_trial_relationship(trial)
-    _audit(actor, trial, "trial.cancel", before=before)
     return trial
 
 
@@ -378,16 +368,10 @@ def trial_cancel(*, actor: Person | None, trial: Trial) -> Trial:
 def trial_extend(*, actor: Person | None, trial: Trial) -> Trial:
     """New end = today + 30 days, whatever was left; a trial in grace is active again."""
     _require_trial(actor, trial)
-    if trial.status not in (Trial.Status.ACTIVE, Trial.Status.GRACE):
-        raise ValidationError({"status": _("Only an active or expired trial can be extended.")})
-    before = _before(trial)
-    if trial.status == Trial.Status.GRACE:
-        _set_status(trial, Trial.Status.ACTIVE)
-    trial.end_date = rules.extended_end_date(_today())
-    trial.save()
+    with _transition(trial, "extend", actor=actor):
+        trial.end_date = rules.extended_end_date(_today())
     # The new end date earns its own warnings.
     trial.notices.filter(kind__in=[TrialNotice.Kind.EXPIRING, TrialNotice.Kind.EXPIRED]).delete()
-    _audit(actor, trial, "trial.extend", before=before)
     return trial
 
 
@@ -447,21 +431,16 @@ def trial_tick(*, trial_id: int, today: dt.date | None = None) -> Trial | None:
         numbers_held=bool(trial.calling_numbers) and trial.numbers_released_at is None,
     )
     if due.cancel_unconsented:
-        before = _before(trial)
-        _set_status(trial, Trial.Status.CANCELLED)
-        trial.cancelled_at = timezone.now()
-        trial.save()
+        with _transition(trial, "consent_lapsed", actor=None):
+            trial.cancelled_at = timezone.now()
         _drop_trial_relationship(trial)
-        _audit(None, trial, "trial.consent_lapsed", before=before)
         return trial
     recipients = _customer_admins(trial.customer) + _partner_admins(trial)
     if due.expiring_notice and _notice_once(trial, TrialNotice.Kind.EXPIRING):
         email_send(to=recipients, template="trial_expiring", context=_email_context(trial))
     if due.expire:
-        before = _before(trial)
-        _set_status(trial, Trial.Status.GRACE)
-        trial.save()
-        _audit(None, trial, "trial.expire", before=before)
+        with _transition(trial, "expire", actor=None):
+            pass
     if (due.expire or trial.status == Trial.Status.GRACE) and _notice_once(
         trial, TrialNotice.Kind.EXPIRED
     ):
@@ -508,39 +487,30 @@ def _end_grace(trial: Trial) -> None:
     """Grace is over without conversion: users are told, and a customer that pays for
     nothing loses everything: its users move to a free consumer organisation without
     admin roles, and the site URL and calling configuration go. Irreversible."""
-    before = _before(trial)
-    before["calling_numbers"] = trial.calling_numbers
     recipients = _customer_admins(trial.customer)
     if _notice_once(trial, TrialNotice.Kind.ACCESS_LOST):
         email_send(to=recipients, template="trial_access_lost", context=_email_context(trial))
-    _set_status(trial, Trial.Status.ENDED)
-    trial.ended_at = timezone.now()
-    trial.meetings_site_url = ""
-    trial.meetings_time_zone = ""
-    trial.standard_agents = trial.premium_agents = 0
-    trial.save()
-    TrialService.objects.filter(trial=trial).delete()
-    moved: list[str] = []
-    if not _customer_is_paying(trial.customer):
-        consumer = Organization.objects.create(
-            name=_("%(customer)s users (free)") % {"customer": trial.customer.name},
-            kind=Organization.Kind.CONSUMER,
-            country=trial.customer.country,
-        )
-        people = Person.objects.filter(organization=trial.customer)
-        moved = list(people.values_list("email", flat=True))
-        # A consumer organisation has no admins: every user keeps a read-only seat only.
-        people.update(organization=consumer, role=roles.Role.CUSTOMER_READ_ONLY)
-        # Nothing is left to manage: the emptied organisation leaves every partner's list.
-        PartnerRelationship.objects.filter(customer=trial.customer).delete()
-    audit_record(
-        actor=None,
-        organization=trial.customer,
-        action="trial.end_grace",
-        obj=trial,
-        before=before,
-        after={**snapshot(trial, TRIAL_FIELDS), "moved_to_consumer": moved},
-    )
+    with _transition(trial, "end_grace", actor=None) as move:
+        move.before["calling_numbers"] = trial.calling_numbers
+        trial.ended_at = timezone.now()
+        trial.meetings_site_url = ""
+        trial.meetings_time_zone = ""
+        trial.standard_agents = trial.premium_agents = 0
+        TrialService.objects.filter(trial=trial).delete()
+        moved: list[str] = []
+        if not _customer_is_paying(trial.customer):
+            consumer = Organization.objects.create(
+                name=_("%(customer)s users (free)") % {"customer": trial.customer.name},
+                kind=Organization.Kind.CONSUMER,
+                country=trial.customer.country,
+            )
+            people = Person.objects.filter(organization=trial.customer)
+            moved = list(people.values_list("email", flat=True))
+            # A consumer organisation has no admins: every user keeps a read-only seat only.
+            people.update(organization=consumer, role=roles.Role.CUSTOMER_READ_ONLY)
+            # Nothing is left to manage: the emptied organisation leaves every partner's list.
+            PartnerRelationship.objects.filter(customer=trial.customer).delete()
+        move.after = {**snapshot(trial, TRIAL_FIELDS), "moved_to_consumer": moved}
 
 
 def trials_due_ids(today: dt.date | None = None) -> list[int]:

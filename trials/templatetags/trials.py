@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from orgs import clock, roles
@@ -34,10 +33,13 @@ def trial_expiry_summary(trials, today=None) -> str:
         left = rules.days_left(trial.end_date, today)
         if left >= 0:
             when = ngettext("%(days)s day left", "%(days)s days left", left) % {"days": left}
-        else:
-            when = _("expired, grace until %(date)s") % {
-                "date": rules.grace_end(trial.end_date).isoformat()
-            }
+        else:  # as the trial's page and the customer's home say it
+            grace = rules.grace_days_left(trial.end_date, today)
+            when = ngettext(
+                "in grace: %(days)s day left to convert",
+                "in grace: %(days)s days left to convert",
+                grace,
+            ) % {"days": grace}
         parts.append(f"{trial.service_labels}: {when}")
     return "; ".join(parts)
 
