@@ -2,41 +2,53 @@
 
 The billed overage of a usage type is its highest daily overage in the cycle, so the
 forecast is the distribution of ``max(billed so far, highest overage still to come)``;
-the point figure is its median and the range its 10th-90th percentile (`LOW_QUANTILE`,
-`HIGH_QUANTILE`). The
-backtest in ``bench/forecast_backtest.py`` holds the method to its figures
-(BENCHMARKS.md).
+the point figure is its median (the figure with the smallest expected absolute error)
+and the range its 10th-90th percentile (`LOW_QUANTILE`, `HIGH_QUANTILE`). The backtest in
+``bench/forecast_backtest.py`` holds the method to its figures, and
+``bench/forecast_bound.py`` says how far any method could go (BENCHMARKS.md).
+
+What does a day early in the cycle know? Not much about the days to come that the
+customer's past does not know better: on day 7 the billed overage so far is already most
+of the cycle's, and what is still to come is luck of a known shape (agents who leave and
+are replaced, the busiest weekday still ahead, a campaign's burst) plus the odd surprise
+no one can see coming (a new team). So each forecast learns the shape of that luck from
+the customer's own days, and takes the cycle's own days for what they say: the level
+now.
 
 Named agents (`forecast_named`) are cumulative within a cycle: today's count never falls
 (worked in net units: used − substituted, against the latest day's commitment, so
-licences bought mid-cycle count for the days to come),
-and what is still to come is the agents not yet seen (absent so far, churn replacements,
-a new team). Each previous cycle says how much its count still grew after the same day of
-the cycle, relative to its count on that day (this holds how far into the cycle its final
-count was reached); each such growth, applied to today's count, is the mean of a Poisson
-count of new agents, and the forecast is the equal mixture of those (1-3 previous cycles).
-(The first week's arrivals are most of a cycle's agents logging in again, so this cycle's
-own pace says little of what is to come; the previous cycles' pace after the same day
-does.)
+licences bought mid-cycle count for the days to come). After the first week nearly every
+regular agent has logged in, and what is still to come is new names: replacements of
+leavers, agents back from leave, a new team. Their number is a Poisson count whose mean
+is the pace of the previous cycles after the same day of the cycle (new agents per agent
+counted and per day left), times today's count and the days left. The pace is pooled over
+the previous cycles (up to `NAMED_HISTORY_CYCLES`) of both named types: agents come and
+go at one pace whatever their licence, and a handful of premium agents alone say too
+little. A day that added more than `TEAM_SHARE` of the count at once is a team arriving,
+a one-off: it counts at that cap, so one new team does not make every later cycle
+expect another (the range, not the point, is where such surprises belong).
 
 Concurrent agents and IVR ports (`forecast_peak`) are billed at the cycle's highest daily
-peak, and contact centres have a week (busy weekdays, quiet weekends), bursts (campaign
-days) and dips (holidays). The forecast asks the customer's own recent days (up to
-`PEAK_WINDOW_DAYS`, the previous cycles' days included): from every earlier day, how far
-did the highest daily excess of the next `remaining` days rise above the level of the
-fortnight before it (the mean of its seven highest days: the busy weekdays)? Those rises,
-added to today's level, are the distribution of the highest excess still to come; with
-under a week to come only the origins on the same weekday count, so the days ahead are
-the same weekdays (a cycle that ends on a weekend forecasts the weekend's level). The work
-is on the daily excess (used − commitment − substituted), not on units used, because the
-IVR ports included move with the day's agent overage.
+peak: the forecast is the highest daily excess of the days still to come, each drawn from
+what its weekday's days have been over the last `PEAK_WINDOW_DAYS` (the previous cycles'
+days included), so P(billed <= x) is the product over the days ahead of P(that day <= x),
+and a cycle with sixteen weekdays ahead is more likely to rise than one with two. Each
+weekday has its level (the median of its days); the busy weekdays (within `BUSY_SPREADS`
+spreads of the busiest) share one shape of day, their deviations from their level pooled
+(a quiet weekday or weekend keeps its own days), and their levels are drawn a little
+towards their common level (a week has one Monday: six Mondays say less than thirty busy
+days). The spread is robust (a holiday or an outage widens nothing, and such a day does
+not count as a shape of day either), and the days are smoothed by a narrow normal kernel
+so the days ahead can go a little beyond the highest seen. The work is on the daily
+excess (used − commitment − substituted), not on units used, because the IVR ports
+included move with the day's agent overage.
 
-With no history (named: no previous cycle; peaks: fewer than `MIN_ORIGINS` earlier days
-to learn from, about three weeks) the forecast cannot learn a pattern: it assumes the
-cycle goes on as seen (named agents: half the pace of new agents so far, at most a
-quarter more; peaks: the highest excess seen, with as much again as the days seen varied
-above it as the range), which cannot overshoot wildly, and it is flagged `uncertain` for the page to
-say so.
+With no history (named: no previous cycle; peaks: fewer than `MIN_PEAK_DAYS` days known,
+or too few of some weekday) the forecast cannot learn a pattern: it assumes the cycle goes
+on as seen (named agents: no new agents in the first week, whose arrivals are logins, then
+half the pace of the last days, at most a quarter more; peaks: the highest excess seen,
+with as much again as the days seen varied above it as the range), which cannot overshoot
+wildly, and it is flagged `uncertain` for the page to say so.
 
 A series that has been flat forecasts exactly what is billed so far, with no range; a
 forecast is never below what is billed so far.
