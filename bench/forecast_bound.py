@@ -64,17 +64,21 @@ def run(n_customers: int, n_cycles: int, seed: int, draws: int, k: int):
         premium_share = set_up(customer)
         state: dict = {"team_day": None}
         usage: dict = {}
-        day, commit = first[0], None
-        for index, (start, end) in enumerate(cycles):
-            snapshot = None
-            while day <= end:
+        # The whole simulation first, as the backtest runs it (the commitments draw from
+        # the customer's generator after the last day), keeping each cycle's state on day k.
+        snapshots = {}
+        day = first[0]
+        while day <= cycles[-1][1]:
+            for index, (start, _end) in enumerate(cycles):
                 if index and day == start + timedelta(days=k):
-                    snapshot = (copy.deepcopy(customer), dict(state))
-                usage[day] = simulate_day(customer, day, premium_share, state, first[0])
-                day += timedelta(days=1)
+                    snapshots[index] = (copy.deepcopy(customer), dict(state))
+            usage[day] = simulate_day(customer, day, premium_share, state, first[0])
+            day += timedelta(days=1)
+        commit = commitments(customer, usage, first)
+        for index, (start, end) in enumerate(cycles):
             if index == 0:
-                commit = commitments(customer, usage, first)
                 continue
+            snapshot = snapshots[index]
             truth = billed(customer, usage, start, end, commit)
             known = {d: u for d, u in usage.items() if start <= d < start + timedelta(days=k)}
             so_far = billed(customer, known, start, start + timedelta(days=k - 1), commit)
