@@ -3,27 +3,78 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django_tables2.rows import BoundRows
 
 from billing import rules
 from billing.models import Dispute, Invoice
 
 
+class LateRowPaginator(Paginator):
+    """Django's paginator, reading a page in two steps: the ids of its rows in the
+    table's order (for the default order an index-only scan of `invoice_partner_page`,
+    whatever the offset), then those rows with their customer by primary key. With one
+    statement, a deep page made PostgreSQL join and sort every visible invoice in full
+    to skip the first ones (page 40 of 48,000: 217 ms)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+
+def page_rows(rows, bottom: int, top: int):
+    """Rows `bottom`..`top` of a django-tables2 table's rows (or of a queryset), read as
+    ids first, then the records of those ids, in the same order."""
+    bound = isinstance(rows, BoundRows)
+    queryset = rows.data.data if bound else rows
+    if not hasattr(queryset, "values_list"):  # a list: nothing to gain
+        return rows[bottom:top]
+    ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+    by_id = queryset.order_by().in_bulk(ids)
+    records = [by_id[pk] for pk in ids if pk in by_id]
+    return BoundRows(data=records, table=rows.table) if bound else records
+
+
+def _with_id(*fields: str) -> tuple[str, ...]:
+    """An order that ends on the id, so equal values keep one order from page to page
+    (and the default order is the index's)."""
+    return (*fields, "id")
+
+
 class InvoiceTable(tables.Table):
     number = tables.Column(verbose_name=_("Invoice"))
-    customer = tables.Column(accessor="customer__name", verbose_name=_("Customer"))
+    customer = tables.Column(
+        accessor="customer__name",
+        order_by=_with_id("customer__name"),
+        verbose_name=_("Customer"),
+    )
     period_start = tables.Column(verbose_name=_("Billing period"))
-    issued_at = tables.DateTimeColumn(verbose_name=_("Issued"), format="Y-m-d")
-    due_date = tables.DateColumn(verbose_name=_("Due date"), format="Y-m-d")
-    subtotal = tables.Column(verbose_name=_("Subtotal"), attrs={"td": {"class": "num"}})
-    tax_total = tables.Column(verbose_name=_("Taxes"), attrs={"td": {"class": "num"}})
-    total = tables.Column(verbose_name=_("Total"), attrs={"td": {"class": "num"}})
-    currency = tables.Column(verbose_name=_("Currency"))
-    status = tables.Column(verbose_name=_("Status"))
+    issued_at = tables.DateTimeColumn(
+        verbose_name=_("Issued"), format="Y-m-d", order_by=_with_id("issued_at")
+    )
+    due_date = tables.DateColumn(
+        verbose_name=_("Due date"), format="Y-m-d", order_by=_with_id("due_date")
+    )
+    subtotal = tables.Column(
+        verbose_name=_("Subtotal"), attrs={"td": {"class": "num"}}, order_by=_with_id("subtotal")
+    )
+    tax_total = tables.Column(
+        verbose_name=_("Taxes"), attrs={"td": {"class": "num"}}, order_by=_with_id("tax_total")
+    )
+    total = tables.Column(
+        verbose_name=_("Total"), attrs={"td": {"class": "num"}}, order_by=_with_id("total")
+    )
+    currency = tables.Column(verbose_name=_("Currency"), order_by=_with_id("currency"))
+    status = tables.Column(verbose_name=_("Status"), order_by=_with_id("status"))
 
     class Meta:
         model = Invoice
@@ -102,7 +153,8 @@ class InvoiceTable(tables.Table):
         return value
 
     def order_period_start(self, queryset, is_descending):
-        return queryset.order_by(("-" if is_descending else "") + "period_start", "-id"), True
+        sign = "-" if is_descending else ""
+        return queryset.order_by(f"{sign}period_start", f"{sign}id"), True
 
 
 class DisputeTable(tables.Table):

@@ -22,10 +22,9 @@ from billing import rules, selectors, services
 from billing.filters import DisputeFilter, InvoiceFilter
 from billing.forms import BillingDetailsForm, DisputeOpenForm, DisputeResolveForm
 from billing.models import Dispute, Invoice
-from billing.tables import DisputeTable, InvoiceTable
+from billing.tables import DisputeTable, InvoiceTable, LateRowPaginator
 from orgs import roles
 from orgs.exports import SafeExportMixin
-from orgs.models import Organization
 from orgs.tenancy import CHANGE, VIEW, can, get_visible_or_404
 from orgs.views_base import CustomerPageMixin, TenantListMixin
 from usage.views import evidence_url
@@ -37,7 +36,7 @@ class InvoiceListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterV
     template_name = "billing/invoice_list.html"
     table_class = InvoiceTable
     filterset_class = InvoiceFilter
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 50, "paginator_class": LateRowPaginator}
     export_formats = ("csv", "xlsx")
     export_name = "invoices"
 
@@ -197,9 +196,7 @@ class BillingDetailsView(CustomerPageMixin, FormView):
     form_class = BillingDetailsForm
 
     def may_change(self) -> bool:
-        return Organization.objects.visible_to(self.request.user, CHANGE).filter(
-            pk=self.customer.pk
-        ).exists() and not roles.is_read_only(self.request.user.role)
+        return can(self.request.user, self.customer, CHANGE)
 
     def may_set_tax_rate(self) -> bool:
         return self.request.user.role in roles.PARTNER_ROLES and self.may_change()

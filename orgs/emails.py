@@ -79,15 +79,31 @@ def with_link_language(value: Any, language: str) -> Any:
 
 
 def email_send(
-    *, to: list[str], template: str, context: dict[str, Any], language: str | None = None
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    language: str | None = None,
+    attachments: tuple[dict[str, Any], ...] = (),
 ) -> None:
     """Queue `template` to `to`: one message per language among the recipients, each a
     row of the outbox written in the caller's transaction, so it is sent once that commits
     and not at all if it rolls back. `language` is for addresses of nobody known yet.
 
-    `context` is stored as JSON, so it holds plain JSON values only.
+    `context` is stored as JSON, so it holds plain JSON values only. `attachments` are
+    files made when the email is sent (`orgs.outbox.attachment("invoice_pdf", pk)`).
     """
-    email_send_many([Email(to=to, template=template, context=context, language=language)])
+    email_send_many(
+        [
+            Email(
+                to=to,
+                template=template,
+                context=context,
+                language=language,
+                attachments=attachments,
+            )
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,7 @@ class Email:
     template: str
     context: dict[str, Any]
     language: str | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 def email_send_many(emails: list[Email]) -> None:
@@ -117,7 +134,7 @@ def email_send_many(emails: list[Email]) -> None:
             context = (
                 with_link_language(email.context, group_language) if all_known else email.context
             )
-            rows.append((group, email.template, context, group_language))
+            rows.append((group, email.template, context, group_language, email.attachments))
     enqueue_emails(rows)
 
 

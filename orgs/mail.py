@@ -1,5 +1,5 @@
 """The local outbox: an email backend that keeps each message as an .eml file, so a
-developer can read what the portal sent (links included) at /dev/outbox/."""
+developer can read what the portal sent (links and attachments included) at /dev/outbox/."""
 
 from __future__ import annotations
 
@@ -26,6 +26,18 @@ class OutboxBackend(BaseEmailBackend):
 
 
 @dataclass(frozen=True)
+class OutboxAttachment:
+    index: int
+    filename: str
+    content_type: str
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
 class OutboxMessage:
     id: str
     subject: str
@@ -33,6 +45,7 @@ class OutboxMessage:
     date: str
     text: str
     html: str
+    attachments: tuple[OutboxAttachment, ...] = ()
 
 
 def _parse(path: Path) -> OutboxMessage:
@@ -46,6 +59,15 @@ def _parse(path: Path) -> OutboxMessage:
         date=str(parsed["Date"] or ""),
         text=text_part.get_content() if text_part else "",
         html=html_part.get_content() if html_part else "",
+        attachments=tuple(
+            OutboxAttachment(
+                index=index,
+                filename=part.get_filename() or f"attachment-{index}",
+                content_type=part.get_content_type(),
+                content=part.get_payload(decode=True) or b"",
+            )
+            for index, part in enumerate(parsed.iter_attachments(), start=1)
+        ),
     )
 
 

@@ -278,6 +278,9 @@ class QueuedEmail(models.Model):
     template = models.CharField(max_length=100)
     context = models.JSONField(default=dict)
     language = models.CharField(max_length=10, blank=True)
+    # Files made when the email is sent: [{"maker": <a name of settings.OUTBOX_ATTACHMENTS>,
+    # "args": [JSON values]}] (orgs.outbox.attachment).
+    attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
     )

@@ -11,6 +11,14 @@ the change that causes it, and a worker delivers it after commit.
 
 Rendering (orgs.emails.render_email) and delivery are separate steps: the row keeps the
 template, its JSON context and language; the worker renders it when it sends.
+
+Attachments are made at the same moment, never stored: the row keeps a reference to a
+maker, a name in `settings.OUTBOX_ATTACHMENTS` (an allow-list of dotted paths, e.g.
+`"invoice_pdf": "billing.pdf.invoice_attachment"`, so `orgs` imports no other app) and
+its JSON arguments (`attachment("invoice_pdf", invoice.pk)`). The worker resolves the
+name with `import_string` and calls it in the message's language; it returns
+`(filename, content, mimetype)`. A maker that fails fails the delivery: the row retries
+like any other failure, so the email is never sent without its file, nor lost.
 """
 
 from __future__ import annotations
@@ -19,9 +27,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +46,60 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_CAP_SECONDS))
 
 
+class UnknownAttachment(ValueError):
+    """An attachment maker that settings.OUTBOX_ATTACHMENTS does not name."""
+
+
+def attachment(maker: str, *args: Any) -> dict[str, Any]:
+    """A file to attach when the email is sent: `maker` (a name of
+    settings.OUTBOX_ATTACHMENTS) called with `args` (JSON values). Refuses unknown names
+    now, not at the worker."""
+    attachment_maker(maker)
+    return {"maker": maker, "args": list(args)}
+
+
+def attachment_maker(name: str):
+    """The callable `name` stands for in settings.OUTBOX_ATTACHMENTS."""
+    makers = getattr(settings, "OUTBOX_ATTACHMENTS", {})
+    if not isinstance(name, str) or name not in makers:
+        raise UnknownAttachment(
+            f"unknown attachment maker {name!r}: not in settings.OUTBOX_ATTACHMENTS"
+        )
+    return import_string(makers[name])
+
+
 def enqueue_email(
-    *, to: list[str], template: str, context: dict[str, Any], language: str | None = None
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    language: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ):
-    return enqueue_emails([(to, template, context, language)])[0]
+    return enqueue_emails([(to, template, context, language, attachments or [])])[0]
 
 
-def enqueue_emails(messages: list[tuple[list[str], str, dict[str, Any], str | None]]):
-    """Write (to, template, context, language) messages into the outbox in one insert, in
-    the caller's transaction; the worker is woken once it commits."""
+def enqueue_emails(messages: list[tuple]):
+    """Write (to, template, context, language[, attachments]) messages into the outbox in
+    one insert, in the caller's transaction; the worker is woken once it commits.
+    Attachments are `attachment(...)` references; an unknown maker refuses the lot."""
     from orgs.models import QueuedEmail
 
-    rows = QueuedEmail.objects.bulk_create(
-        QueuedEmail(to=to, template=template, context=context, language=language or "")
-        for to, template, context, language in messages
-    )
+    rows = []
+    for to, template, context, language, *rest in messages:
+        attachments = list(rest[0]) if rest else []
+        for item in attachments:
+            attachment_maker(item["maker"])
+        rows.append(
+            QueuedEmail(
+                to=to,
+                template=template,
+                context=context,
+                language=language or "",
+                attachments=attachments,
+            )
+        )
+    rows = QueuedEmail.objects.bulk_create(rows)
     if rows:
         transaction.on_commit(wake_worker)
     return rows
@@ -83,6 +132,11 @@ def _send_one(row) -> None:
     row.subject = subject[:300]
     message = EmailMultiAlternatives(subject=subject, body=text, to=row.to)
     message.attach_alternative(html, "text/html")
+    for item in row.attachments or []:
+        maker = attachment_maker(item["maker"])
+        with translation.override(row.language or settings.LANGUAGE_CODE):
+            filename, content, mimetype = maker(*item.get("args", []))
+        message.attach(filename, content, mimetype)
     message.send()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -15,16 +15,9 @@ from orgs.audit import audit_record, audited_update, snapshot
 from orgs.emails import absolute_url, email_send, english
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.regions import region_for_country
-from orgs.tenancy import ADMIN, CHANGE, can
+from orgs.tenancy import ADMIN, CHANGE, require
 
 CUSTOMER_FIELDS = ["name", "industry", "country", "surge_percent"]
-
-
-def _require(person: Person | None, organization: Organization, action: str) -> None:
-    if person is None:
-        return  # the system itself (commands, tasks)
-    if not can(person, organization, action):
-        raise PermissionDenied
 
 
 def person_email_available(email: str, *, organization: Organization | None = None) -> None:
@@ -62,7 +55,7 @@ def person_create(
     send_invitation: bool = True,
 ) -> Person:
     """Add a person to `organization` with `role`; invite them to choose a password."""
-    _require(actor, organization, ADMIN)
+    require(actor, organization, ADMIN)
     email = email.strip().lower()
     if role not in roles.roles_for_kind(organization.kind):
         raise ValidationError({"role": _("That role does not exist in this organisation.")})
@@ -98,7 +91,7 @@ def person_create(
 @transaction.atomic
 def person_change_role(*, actor: Person, person: Person, role: str) -> Person:
     organization = person.organization
-    _require(actor, organization, ADMIN)
+    require(actor, organization, ADMIN)
     person = _lock_people(person)
     if role not in roles.roles_for_kind(organization.kind):
         raise ValidationError({"role": _("That role does not exist in this organisation.")})
@@ -119,7 +112,7 @@ def person_change_role(*, actor: Person, person: Person, role: str) -> Person:
 @transaction.atomic
 def person_remove(*, actor: Person, person: Person) -> None:
     organization = person.organization
-    _require(actor, organization, ADMIN)
+    require(actor, organization, ADMIN)
     if person.pk == actor.pk:
         raise ValidationError({"person": _("You cannot remove yourself.")})
     person = _lock_people(person)
@@ -212,7 +205,9 @@ def customer_create(
     admin_password: str | None = None,
     send_invitation: bool = True,
 ) -> tuple[Organization, Person]:
-    """A new customer organisation of `partner`, with its first full admin."""
+    """A new customer organisation of `partner`, with its first full admin. The actor
+    is one of the partner's people who may change it (not read-only)."""
+    require(actor, partner, CHANGE)
     region_for_country(country)  # refuses anything that is not an ISO country
     person_email_available(admin_email)
     customer = Organization.objects.create(
@@ -246,7 +241,7 @@ def customer_create(
 @transaction.atomic
 def customer_update(*, actor: Person, customer: Organization, **changes) -> Organization:
     """Change a customer's own settings (name, industry, country, surge %)."""
-    _require(actor, customer, CHANGE)
+    require(actor, customer, CHANGE)
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed.") for field in unknown})

@@ -306,6 +306,20 @@ def can(person: Person, obj, action: str = VIEW) -> bool:
     return manager.visible_to(person, action).filter(pk=obj.pk).exists()
 
 
+def require(person: Person | None, obj, action: str, message: str = "") -> None:
+    """The one permission check of a service: PermissionDenied unless `person` may do
+    `action` to `obj` (`can`). None is the system itself (a task, a command, the holder of
+    a signed link the caller has checked), which needs no check.
+
+    Views resolve the object first (`get_visible_or_404`: another tenant's answers 404),
+    and every service that writes on a person's behalf asks this, so a caller that forgot
+    its own check cannot change what the person may not."""
+    if person is None:
+        return
+    if not can(person, obj, action):
+        raise PermissionDenied(message) if message else PermissionDenied
+
+
 def get_visible_or_404(
     queryset: models.QuerySet,
     person: Person,

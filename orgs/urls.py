@@ -43,4 +43,9 @@ urlpatterns = [
     path("orgs/<int:org_id>/audit/", views.AuditLogView.as_view(), name="audit-log"),
     path("dev/outbox/", views.OutboxView.as_view(), name="outbox"),
     path("dev/outbox/<str:message_id>/", views.OutboxView.as_view(), name="outbox-message"),
+    path(
+        "dev/outbox/<str:message_id>/attachments/<int:index>/",
+        views.OutboxAttachmentView.as_view(),
+        name="outbox-attachment",
+    ),
 ]

@@ -11,9 +11,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, UpdateView, View
 from django_tables2 import SingleTableMixin
@@ -264,13 +265,17 @@ class ApiKeyRevokeView(LoginRequiredMixin, View):
         return redirect("api-keys")
 
 
+def _outbox_on() -> bool:
+    return settings.DEBUG and settings.EMAIL_BACKEND == "orgs.mail.OutboxBackend"
+
+
 class OutboxView(TemplateView):
     """The local outbox, for developers: only while DEBUG and the outbox backend is on."""
 
     template_name = "dev/outbox.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not (settings.DEBUG and settings.EMAIL_BACKEND == "orgs.mail.OutboxBackend"):
+        if not _outbox_on():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -291,6 +296,21 @@ class OutboxView(TemplateView):
         return super().get_context_data(
             message=message, preview_html=_links_open_the_page(message.html), **kwargs
         )
+
+
+class OutboxAttachmentView(View):
+    """A file an email of the local outbox carries, as it was sent."""
+
+    def get(self, request, message_id: str, index: int):
+        if not _outbox_on():
+            raise Http404
+        message = outbox_message(message_id)
+        found = [a for a in message.attachments if a.index == index] if message else []
+        if not found:
+            raise Http404
+        response = HttpResponse(found[0].content, content_type=found[0].content_type)
+        response["Content-Disposition"] = content_disposition_header(True, found[0].filename)
+        return response
 
 
 def _links_open_the_page(html: str) -> str:

@@ -154,6 +154,11 @@ STORAGES = {
 # The embedded default keeps mail on disk in a local outbox readable at /dev/outbox/.
 OUTBOX_DIR = env.path("OUTBOX_DIR", default=VAR_DIR / "outbox")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="orgs.mail.OutboxBackend")
+# The files an email may carry, made when the outbox sends it (orgs.outbox.attachment):
+# only these names resolve, each to `maker(*args) -> (filename, content, mimetype)`.
+OUTBOX_ATTACHMENTS = {
+    "invoice_pdf": "billing.pdf.invoice_attachment",
+}
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

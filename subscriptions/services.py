@@ -488,9 +488,10 @@ def resolve_organization(
 ) -> Organization | None:
     """ "new" → None; an id or organisation → that customer, if this partner may map onto
     it: related to the partner, or one whose full admin the given email is. Anything
-    else is "unknown" (never reveal that another partner's customer exists)."""
+    else is "unknown" (never reveal that another partner's customer exists). An
+    organisation handed in is checked as its id would be: the caller's word is not reach."""
     if isinstance(organization, Organization):
-        return organization
+        organization = "" if organization.pk is None else organization.pk
     if str(organization).strip().lower() == "new":
         return None
     unknown = ValidationError({"organization": _('Give "new" or the id of an organisation.')})

@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import rules, selectors, services
+from billing import rules, selectors, services, vat
 from billing.models import Dispute, Invoice, InvoiceLine
 from orgs.models import AuditLog
 from orgs.roles import Role
@@ -233,7 +233,7 @@ class freeze:
     def __enter__(self):
         from unittest import mock
 
-        self.patch = mock.patch("billing.services.timezone.now", return_value=self.moment)
+        self.patch = mock.patch("billing.services.disputes.timezone.now", return_value=self.moment)
         self.patch.start()
 
     def __exit__(self, *exc):
@@ -426,7 +426,7 @@ def test_a_credit_already_carried_rolls_the_whole_write_back(world, june):
             partner_id=june.partner_id,
             currency="USD",
             lines=[services._credit_line(dispute)],
-            tax=services.vat.TaxRate(services.vat.ZERO),
+            tax=vat.TaxRate(vat.ZERO),
             bill_to={},
             disputes=[dispute.pk],
         )

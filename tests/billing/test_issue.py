@@ -311,6 +311,8 @@ def test_emails_go_to_billing_contacts_admins_and_partner_admins(
     assert set(sent) == {"ap@c.test", "admin@c.test", "boss@p.test"}
     assert number in sent["ap@c.test"].subject
     assert f"/invoices/{Invoice.objects.get().pk}/pdf/" in sent["ap@c.test"].body
+    assert [a[0] for a in sent["ap@c.test"].attachments] == [f"{number}.pdf"]
+    assert sent["boss@p.test"].attachments == []
 
 
 def test_issue_invoices_command_refuses_bad_input():

@@ -76,3 +76,42 @@ def test_partner_admin_sees_every_customers_invoices(page):
     expect(rows).to_have_count(2)
     expect(page.locator("#invoices")).to_contain_text(tenant.customer.name)
     expect(page.locator("#invoices")).to_contain_text(other.name)
+
+
+def test_partner_admin_sorts_and_pages_the_invoices(page):
+    tenant, _other, _cycle = invoiced_tenant()
+    log_in(page, tenant[Role.PARTNER_FULL_ADMIN].email)
+    page.goto("/invoices/?per_page=1")
+    table = page.locator("#invoices")
+    # Newest first by default; sorting by total (ascending, then descending) from the header.
+    invoices = sorted(Invoice.objects.filter(partner=tenant.partner), key=lambda i: (i.total, i.pk))
+    table.get_by_role("link", name="Total", exact=True).click()
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table.locator("tbody")).to_contain_text(invoices[0].number)
+    page.get_by_role("link", name="2", exact=True).first.click()
+    expect(table.locator("tbody")).to_contain_text(invoices[1].number)
+    # Descending, still on page 2 (the header keeps the page), then page 1.
+    table.get_by_role("link", name="Total", exact=True).click()
+    expect(table.locator("tbody")).to_contain_text(invoices[-2].number)
+    page.get_by_role("link", name="1", exact=True).first.click()
+    expect(table.locator("tbody")).to_contain_text(invoices[-1].number)
+
+
+def test_the_invoice_email_carries_its_pdf_in_the_dev_outbox(page, settings, tmp_path):
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "orgs.mail.OutboxBackend"
+    settings.OUTBOX_DIR = tmp_path
+    tenant, _other, _cycle = invoiced_tenant()
+    invoice = Invoice.objects.get(customer=tenant.customer)
+    log_in(page, tenant[Role.CUSTOMER_FULL_ADMIN].email)
+    page.goto("/dev/outbox/")
+    page.locator("#outbox tr", has_text=tenant[Role.CUSTOMER_FULL_ADMIN].email).filter(
+        has_text=invoice.number
+    ).get_by_role("link", name=invoice.number).first.click()
+    attachments = page.locator("#attachments")
+    expect(attachments).to_contain_text(f"{invoice.number}.pdf")
+    expect(attachments).to_contain_text("application/pdf")
+    with page.expect_download() as download:
+        attachments.get_by_role("link", name=f"{invoice.number}.pdf").click()
+    assert download.value.suggested_filename == f"{invoice.number}.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

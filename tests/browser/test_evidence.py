@@ -16,7 +16,7 @@ from orgs.roles import Role
 from subscriptions.models import Subscription
 from tests.browser.conftest import log_in
 from tests.conftest import make_tenant
-from tests.usage.test_engine import store
+from tests.usage.helpers import store
 from usage import engine, rules
 from usage.rules import AgentSession, IvrSession
 from usage.views import evidence_url

@@ -161,3 +161,120 @@ def test_two_workers_at_once_send_each_email_exactly_once(mailoutbox):
     assert sum(r["sent"] for r in results) == 30
     assert sorted(m.to[0] for m in mailoutbox) == sorted(f"p{k}@example.test" for k in range(30))
     assert all(r["sent"] > 0 for r in results), results  # they shared the work
+
+
+# --- attachments: made when the email is sent, by a maker the settings allow ---------------
+
+MADE: list[tuple] = []
+
+
+def note_attachment(name: str, copies: int) -> tuple[str, bytes, str]:
+    """A maker for the tests (settings.OUTBOX_ATTACHMENTS["note"]): records the language it
+    ran in, so the tests see it ran at delivery, in the message's language."""
+    from django.utils import translation
+
+    MADE.append((name, copies, translation.get_language()))
+    if name == "broken":
+        raise OSError("the file cannot be made now")
+    return f"{name}.txt", (name * copies).encode(), "text/plain"
+
+
+@pytest.fixture
+def note_maker(settings):
+    settings.OUTBOX_ATTACHMENTS = {"note": "tests.orgs.test_outbox.note_attachment"}
+    MADE.clear()
+    yield
+    MADE.clear()
+
+
+@pytest.mark.django_db
+def test_an_attachment_is_made_at_delivery_in_the_messages_language(note_maker, mailoutbox):
+    email_send(
+        to=["a@example.test"],
+        template="invitation",
+        context=CONTEXT,
+        language="fr",
+        attachments=(outbox.attachment("note", "hello", 2),),
+    )
+    row = QueuedEmail.objects.get()
+    assert row.attachments == [{"maker": "note", "args": ["hello", 2]}] and MADE == []
+    assert outbox.deliver_due()["sent"] == 1
+    assert MADE == [("hello", 2, "fr")]
+    (message,) = mailoutbox
+    assert message.attachments == [("hello.txt", "hellohello", "text/plain")]
+
+
+@pytest.mark.django_db
+def test_a_failing_maker_leaves_the_email_queued_for_the_retry(note_maker, mailoutbox):
+    email_send(
+        to=["a@example.test"],
+        template="invitation",
+        context=CONTEXT,
+        attachments=(outbox.attachment("note", "broken", 1),),
+    )
+    assert outbox.deliver_due() == {"sent": 0, "retry": 1, "failed": 0}
+    row = QueuedEmail.objects.get()
+    assert row.status == QueuedEmail.Status.QUEUED and row.attempts == 1
+    assert "OSError: the file cannot be made now" in row.last_error
+    assert mailoutbox == []  # never sent without its file
+    # Once the maker works again, the retry sends it with the file.
+    QueuedEmail.objects.update(
+        next_attempt_at=timezone.now(), attachments=[{"maker": "note", "args": ["ok", 1]}]
+    )
+    assert outbox.deliver_due()["sent"] == 1
+    assert mailoutbox[0].attachments == [("ok.txt", "ok", "text/plain")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("maker", ["nope", "tests.orgs.test_outbox.note_attachment", "os.system"])
+def test_an_unknown_maker_is_refused_and_nothing_is_queued(note_maker, maker):
+    with pytest.raises(outbox.UnknownAttachment, match=r"not in settings\.OUTBOX_ATTACHMENTS"):
+        outbox.attachment(maker, 1)
+    with pytest.raises(outbox.UnknownAttachment):
+        email_send(
+            to=["a@example.test"],
+            template="invitation",
+            context=CONTEXT,
+            attachments=({"maker": maker, "args": [1]},),
+        )
+    assert not QueuedEmail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_row_whose_maker_left_the_settings_is_not_sent_but_kept(note_maker, mailoutbox):
+    QueuedEmail.objects.create(
+        to=["a@example.test"],
+        template="invitation",
+        context=CONTEXT,
+        attachments=[{"maker": "gone", "args": []}],
+    )
+    assert outbox.deliver_due() == {"sent": 0, "retry": 1, "failed": 0}
+    assert "UnknownAttachment" in QueuedEmail.objects.get().last_error and mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_the_dev_outbox_shows_and_serves_attachments(note_maker, admin_client, settings, tmp_path):
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "orgs.mail.OutboxBackend"
+    settings.OUTBOX_DIR = tmp_path
+    email_send(
+        to=["a@example.test"],
+        template="invitation",
+        context=CONTEXT,
+        attachments=(outbox.attachment("note", "report", 3),),
+    )
+    outbox.deliver_due()
+    listing = admin_client.get(reverse("outbox")).content.decode()
+    (eml,) = tmp_path.glob("*.eml")
+    link = reverse("outbox-attachment", args=[eml.stem, 1])
+    assert f'href="{link}"' in listing and "report.txt" in listing and "18\xa0bytes" in listing
+    page = admin_client.get(reverse("outbox-message", args=[eml.stem])).content.decode()
+    assert "report.txt" in page and "text/plain" in page and f'href="{link}"' in page
+    download = admin_client.get(link)
+    assert download.content == b"reportreportreport"
+    assert download["Content-Type"] == "text/plain"
+    assert 'filename="report.txt"' in download["Content-Disposition"]
+    assert admin_client.get(reverse("outbox-attachment", args=[eml.stem, 2])).status_code == 404
+    assert admin_client.get(reverse("outbox-attachment", args=["nope", 1])).status_code == 404
+    settings.DEBUG = False
+    assert admin_client.get(link).status_code == 404

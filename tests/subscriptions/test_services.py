@@ -340,19 +340,18 @@ def test_organisation_suggestions(world):
     PersonFactory(email="x@hooli.example", organization=hoolig, role=Role.CUSTOMER_FULL_ADMIN)
     CustomerFactory(name="Hooli elsewhere")  # nobody at hooli.example
     by_email = services.organization_suggestions(
-        partner=world.a.partner,
-        customer_admin_email="x@hooli.example", company_name="Hooli Europe"
+        partner=world.a.partner, customer_admin_email="x@hooli.example", company_name="Hooli Europe"
     )
     assert by_email == [hoolig, hooli]
     by_name = services.organization_suggestions(
         partner=world.a.partner,
-        customer_admin_email="new@hooli.example", company_name="Hooli Europe"
+        customer_admin_email="new@hooli.example",
+        company_name="Hooli Europe",
     )
     assert by_name == [hooli, hoolig]
     assert (
         services.organization_suggestions(
-            partner=world.a.partner,
-            customer_admin_email="new@other.example", company_name="Hooli"
+            partner=world.a.partner, customer_admin_email="new@other.example", company_name="Hooli"
         )
         == []
     )
@@ -364,3 +363,26 @@ def test_only_order_placing_roles_of_the_partner_provision(world):
         provision(world, order, actor=world.b[Role.PARTNER_FULL_ADMIN])
     with pytest.raises(PermissionDenied):
         provision(world, order, actor=world.a[Role.PARTNER_READ_ONLY])
+
+
+def test_an_organisation_instance_is_checked_as_its_id_would_be(world):
+    """Handing the other partner's customer itself, not its id, reaches no further."""
+    order = place(world)
+    with pytest.raises(ValidationError) as error:
+        provision(world, order, organization=world.b.customer)
+    assert error.value.message_dict["organization"][0].startswith("Give")
+    with pytest.raises(ValidationError):
+        services.resolve_organization(
+            partner=world.a.partner, organization=world.b.customer, customer_admin_email=""
+        )
+    with pytest.raises(ValidationError):  # an organisation never saved is no organisation
+        services.resolve_organization(
+            partner=world.a.partner, organization=Organization(name="X"), customer_admin_email=""
+        )
+    order.refresh_from_db()
+    assert order.is_open
+    assert not world.b.customer.subscriptions.filter(order=order).exists()
+    found = services.resolve_organization(
+        partner=world.a.partner, organization=world.a.customer, customer_admin_email=""
+    )
+    assert found == world.a.customer

@@ -9,8 +9,8 @@ from django.db import IntegrityError
 
 from orgs.models import CustomerAssignment
 from orgs.roles import Role
-from subscriptions.models import Subscription
 from tests.factories import DailyUsageFactory, PersonFactory
+from tests.usage.helpers import subscription_from_march_9
 from usage.alerts import thresholds_crossed
 from usage.alerts.models import OverageAlert, OverageAlertSettings
 from usage.alerts.services import alert_recipients, alerts_evaluate
@@ -48,10 +48,7 @@ def test_thresholds_crossed(used, commitment, overage, percents, on_overage, cro
 
 @pytest.fixture
 def subscription(world):
-    subscription = Subscription.objects.get(customer=world.a.customer)
-    subscription.start_date = date(2024, 3, 9)
-    subscription.save()
-    return subscription
+    return subscription_from_march_9(world)
 
 
 def day_rows(subscription, day, standard_used, *, premium_used=0):

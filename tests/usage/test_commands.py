@@ -8,19 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.usage.test_engine import make_customer, store, stored_rows
+from tests.usage.helpers import NAMED_FROM_JAN_15, make_customer, store, stored_rows
 from usage import rules, tasks
 from usage.models import DailyUsage
 
 pytestmark = pytest.mark.django_db
 
-NAMED = {
-    "start_date": date(2024, 1, 15),
-    "agent_model": "named",
-    "standard_agents": 2,
-    "premium_agents": 1,
-    "addon_ivr_ports": 0,
-}
+NAMED = NAMED_FROM_JAN_15
 
 
 def sessions():

@@ -1,90 +1,20 @@
 """The cycle summaries (`CycleUsage`) the engine keeps equal the plain aggregate of the
 daily rows they summarise: after a run, a re-run, a late event and a deleted day.
-test_engine.py's property tests check them too, through `assert_summaries_match`."""
+test_engine.py's property tests check them too, through `helpers.assert_summaries_match`."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
 
 from subscriptions.models import Subscription
 from tests.factories import CustomerFactory, SubscriptionFactory
+from tests.usage.helpers import assert_summaries_match, stored_summaries
 from usage import engine, rules
-from usage.forecast import TrendSums
 from usage.models import AgentSession, CycleUsage, DailyUsage
 
 pytestmark = pytest.mark.django_db
-
-
-def plain_summaries() -> dict:
-    """The summary of every (customer, cycle, type), added up in Python from the rows."""
-    groups = defaultdict(list)
-    for row in DailyUsage.objects.unscoped().all():
-        groups[(row.customer_id, row.cycle_start, row.usage_type)].append(row)
-    summaries = {}
-    for (customer_id, cycle_start, usage_type), rows in groups.items():
-        points = [
-            (
-                (r.usage_date - cycle_start).days,
-                r.units_used - r.units_commitment - r.units_substituted,
-            )
-            for r in rows
-        ]
-        sums = TrendSums.of(points)
-        summaries[(customer_id, cycle_start, usage_type)] = (
-            sums.n,
-            sums.sum_x,
-            sums.sum_y,
-            sums.sum_xy,
-            sums.sum_xx,
-            max(x for x, _y in points),
-            max(r.units_used for r in rows),
-            max(r.units_commitment for r in rows),
-            max(r.units_overage for r in rows),
-            max(r.usage_date for r in rows),
-        )
-    return summaries
-
-
-def stored_summaries() -> dict:
-    return {
-        (s.customer_id, s.cycle_start, s.usage_type): (
-            s.n,
-            s.sum_x,
-            s.sum_y,
-            s.sum_xy,
-            s.sum_xx,
-            s.last_x,
-            s.used,
-            s.commitment,
-            s.overage,
-            s.last_usage_date,
-        )
-        for s in CycleUsage.objects.unscoped().all()
-    }
-
-
-def assert_summaries_match() -> None:
-    assert stored_summaries() == plain_summaries()
-    # Each summary ends on the last day of its customer's cycle.
-    for summary in CycleUsage.objects.unscoped().all():
-        terms = [
-            rules.SubscriptionTerms(
-                s.pk,
-                s.start_date,
-                s.end_date,
-                s.billing_day,
-                s.agent_model,
-                s.standard_agents,
-                s.premium_agents,
-                s.addon_ivr_ports,
-            )
-            for s in Subscription.objects.unscoped().filter(customer_id=summary.customer_id)
-        ]
-        cycle = rules.customer_billing_cycle(terms, summary.cycle_start)
-        assert (summary.cycle_start, summary.cycle_end) == cycle
 
 
 def agent(customer, n: int, day: date, *, premium: bool = False, hours: int = 2) -> AgentSession:

@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 
 from orgs.roles import Role
 from subscriptions.models import Subscription
-from tests.factories import CustomerFactory, SubscriptionFactory
-from tests.usage.test_cycle_usage import assert_summaries_match
+from tests.usage.helpers import assert_summaries_match, make_customer, store, stored_rows
 from usage import engine, rules, services, tasks
-from usage.models import AgentSession, DailyUsage, DirtyDay, IvrSession, NamedAgentFirstDay
+from usage.models import DailyUsage, DirtyDay, NamedAgentFirstDay
 
 pytestmark = pytest.mark.django_db
 
@@ -115,67 +114,6 @@ def naive_rows(terms, agents, ivrs, days=DAYS) -> dict:
     }
 
 
-def stored_rows(customer) -> dict:
-    return {
-        (r.usage_date, r.usage_type): (
-            r.subscription_id,
-            r.cycle_start,
-            r.units_used,
-            r.units_commitment,
-            r.units_substituted,
-            r.units_overage,
-            r.usage_unit,
-            r.comment,
-        )
-        for r in DailyUsage.objects.unscoped().filter(customer=customer)
-    }
-
-
-def store(customer, agents, ivrs, offset: int = 0):
-    AgentSession.objects.unscoped().bulk_create(
-        AgentSession(
-            customer=customer,
-            session_id=f"a{offset + i}",
-            agent_id=s.agent_id,
-            premium=s.premium,
-            login_at=s.login_at,
-            logout_at=s.logout_at,
-            multi_day=s.logout_at - s.login_at > timedelta(days=1),
-        )
-        for i, s in enumerate(agents)
-    )
-    IvrSession.objects.unscoped().bulk_create(
-        IvrSession(
-            customer=customer,
-            session_id=f"i{offset + i}",
-            started_at=s.started_at,
-            ended_at=s.ended_at,
-            multi_day=s.ended_at - s.started_at > timedelta(days=1),
-        )
-        for i, s in enumerate(ivrs)
-    )
-
-
-def make_customer(subs):
-    customer = CustomerFactory()
-    created = [SubscriptionFactory(customer=customer, **values) for values in subs]
-    terms = [
-        rules.SubscriptionTerms(
-            s.pk,
-            s.start_date,
-            s.end_date,
-            s.billing_day,
-            s.agent_model,
-            s.standard_agents,
-            s.premium_agents,
-            s.addon_ivr_ports,
-        )
-        for s in created
-    ]
-    return customer, terms
-
-
-# Shrinking through the database is slow; a failing example is readable as drawn.
 PROPERTY = settings(
     max_examples=30,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.usage.test_rules import (
+from tests.worked_examples import (
     CONCURRENT_EXAMPLES,
     IVR_EXAMPLES,
     NAMED_CYCLE_START,

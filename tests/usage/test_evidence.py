@@ -18,7 +18,7 @@ from tests.usage.test_engine_core import (
     ivr_sessions,
     utc,
 )
-from tests.usage.test_rules import (
+from tests.worked_examples import (
     CONCURRENT_EXAMPLES,
     IVR_EXAMPLES,
     NAMED_CYCLE_START,

@@ -13,7 +13,7 @@ import time_machine
 
 from orgs.roles import Role
 from subscriptions.models import Subscription
-from tests.usage.test_engine import store
+from tests.usage.helpers import store
 from usage import engine, rules
 from usage.models import DailyUsage
 from usage.rules import AgentSession, IvrSession

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from orgs.roles import Role
-from subscriptions.models import Subscription
 from tests.factories import DailyUsageFactory, cycle_usage_from_daily_rows
+from tests.usage.helpers import subscription_from_march_9
 from usage.alerts import FORECAST_ABOVE, forecast_crossed
 from usage.alerts.models import OverageAlert, OverageAlertSettings
 from usage.alerts.services import alert_settings_update, alerts_evaluate
@@ -42,10 +42,7 @@ def test_forecast_crossed(forecast_low, days_left, on_forecast, crossed):
 
 @pytest.fixture
 def subscription(world):
-    subscription = Subscription.objects.get(customer=world.a.customer)
-    subscription.start_date = date(2024, 3, 9)
-    subscription.save()
-    return subscription
+    return subscription_from_march_9(world)
 
 
 def busy_weekdays(subscription, first: date, last: date, cycle_start: date) -> None:

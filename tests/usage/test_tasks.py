@@ -10,19 +10,13 @@ from unittest import mock
 import pytest
 from django.conf import settings
 
-from tests.usage.test_engine import make_customer
+from tests.usage.helpers import NAMED_FROM_JAN_15, make_customer
 from usage import tasks
 from usage.models import DailyUsage, DirtyDay
 
 pytestmark = pytest.mark.django_db
 
-NAMED = {
-    "start_date": date(2024, 1, 15),
-    "agent_model": "named",
-    "standard_agents": 2,
-    "premium_agents": 1,
-    "addon_ivr_ports": 0,
-}
+NAMED = NAMED_FROM_JAN_15
 
 
 def test_one_beat_entry_computes_yesterday_shortly_after_midnight():

@@ -15,20 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 
-from tests.usage.test_engine import make_customer, store, stored_rows
+from tests.usage.helpers import NAMED_FROM_JAN_15, make_customer, store, stored_rows
 from usage import engine, locks, rules, tasks
 from usage.models import DailyUsage, DirtyDay, NamedAgentFirstDay, NamedCycleState
 
 pytestmark = pytest.mark.worker
 
 FIRST, LAST = date(2024, 2, 1), date(2024, 2, 3)
-NAMED = {
-    "start_date": date(2024, 1, 15),
-    "agent_model": "named",
-    "standard_agents": 2,
-    "premium_agents": 1,
-    "addon_ivr_ports": 1,
-}
+NAMED = {**NAMED_FROM_JAN_15, "addon_ivr_ports": 1}
 
 
 def seed_customers(n: int = 3):

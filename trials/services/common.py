@@ -16,7 +16,7 @@ from orgs import clock, roles
 from orgs.audit import audit_record, snapshot
 from orgs.emails import absolute_url, english
 from orgs.models import Organization, PartnerRelationship, Person
-from orgs.tenancy import CHANGE, can
+from orgs.tenancy import CHANGE, require
 from trials import rules
 from trials.models import (
     Service,
@@ -60,10 +60,7 @@ def _require_seller(actor: Person | None, partner: Organization) -> None:
 
 
 def _require_trial(actor: Person | None, trial: Trial) -> None:
-    if actor is None:
-        return
-    if not can(actor, trial, CHANGE):
-        raise PermissionDenied(_("Only sales admins start and manage trials."))
+    require(actor, trial, CHANGE, _("Only sales admins start and manage trials."))
 
 
 class IllegalTransition(ValidationError):

@@ -17,6 +17,7 @@ from orgs.audit import audit_record, snapshot
 from orgs.emails import absolute_url, email_send
 from orgs.models import Organization, PartnerRelationship, Person
 from orgs.roles import Role
+from orgs.tenancy import CHANGE, require
 from usage import rules
 from usage.alerts import rules as alerts
 from usage.alerts.models import OverageAlert, OverageAlertSettings
@@ -34,8 +35,11 @@ def alert_settings_of(customer: Organization) -> OverageAlertSettings:
 
 @transaction.atomic
 def alert_settings_update(
-    *, actor: Person, customer: Organization, **fields
+    *, actor: Person | None, customer: Organization, **fields
 ) -> OverageAlertSettings:
+    """Change the customer's thresholds: its full admins and the partner people who may
+    change it."""
+    require(actor, customer, CHANGE)
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"unknown alert settings {sorted(unknown)}")

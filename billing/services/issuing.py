@@ -1,5 +1,4 @@
-"""Closing billing cycles and issuing their invoices (SPEC §6), and editing a customer's
-billing details.
+"""Closing billing cycles and issuing their invoices (SPEC §6), and emailing them.
 
 `invoices_issue(customer_ids, through)` is the one entry point of the command, the beat
 task and the demo. For a chunk of customers it (1) finds the cycles of each customer's
@@ -17,12 +16,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -31,153 +30,23 @@ from billing import rules, vat
 from billing.models import (
     BillingDetails,
     ClosedCycle,
-    Dispute,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
 )
+from billing.services.cycles import DAY, Cycle, _compute_missing_days, _try_lock, cycles_to_close
+from billing.services.disputes import _apply_credits, _credit_line, _credits
 from orgs import clock
-from orgs.audit import audit_record, snapshot
-from orgs.emails import Email, absolute_url, email_send, email_send_many
+from orgs.emails import Email, absolute_url, email_send_many
 from orgs.models import Organization, PartnerRelationship, Person
+from orgs.outbox import attachment
 from orgs.roles import Role
 from subscriptions import money
 from subscriptions.models import OrderLine, Sku, Subscription
 from usage import engine
 from usage import rules as usage_rules
-from usage.models import CycleUsage, DailyUsage, DigitalUsage, DirtyDay
-from usage.selectors import retention_start, terms_by_customer
-
-DAY = timedelta(days=1)
-# First key of the two-int advisory lock: "bill" in ASCII (usage.locks uses "usag").
-LOCK_NAMESPACE = 0x62696C6C
-
-
-# --- locks ----------------------------------------------------------------------------
-
-
-def _try_lock(customer_ids: list[int]) -> set[int]:
-    """Each free customer's billing lock, held until the transaction ends."""
-    if not customer_ids or connection.vendor != "postgresql":
-        return set(customer_ids)  # SQLite serialises every write transaction anyway
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c FROM unnest(%s::int[]) AS c WHERE pg_try_advisory_xact_lock(%s, c)",
-            [list(customer_ids), LOCK_NAMESPACE],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
-# --- what to close ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cycle:
-    customer_id: int
-    start: date
-    end: date
-    subscription_id: int
-
-
-def closable_cycles(
-    terms: list[usage_rules.SubscriptionTerms], first_day: date, through: date
-) -> list[tuple[date, date, int]]:
-    """The customer's billing cycles (start, end, primary subscription id) that start on
-    or after `first_day` and end on or before `through`, oldest first. Days with no
-    active subscription belong to no cycle and are skipped."""
-    cycles = []
-    day = first_day
-    starts = sorted({t.start for t in terms})
-    while day <= through:
-        cycle = usage_rules.customer_billing_cycle(terms, day)
-        if cycle is None:
-            later = [s for s in starts if s > day]
-            if not later:
-                break
-            day = later[0]
-            continue
-        start, end = cycle
-        if end > through:
-            break
-        if start >= first_day:
-            primary = usage_rules.primary_subscription(terms, start)
-            cycles.append((start, end, primary.id))
-        day = end + DAY
-    return cycles
-
-
-def cycles_to_close(customer_ids: list[int], through: date) -> list[Cycle]:
-    """Every cycle of these customers that ended by `through` and is not closed: after
-    the last closed one, or since the retention window's start for a customer never
-    billed."""
-    terms = terms_by_customer(customer_ids)
-    last_closed = dict(
-        ClosedCycle.objects.unscoped()
-        .filter(customer_id__in=customer_ids)
-        .order_by()
-        .values("customer_id")
-        .annotate(last=Max("cycle_end"))
-        .values_list("customer_id", "last")
-    )
-    window = retention_start(through)
-    found = []
-    for customer_id in sorted(terms):
-        subs = terms[customer_id]
-        if customer_id in last_closed:
-            first_day = last_closed[customer_id] + DAY
-        else:
-            first_day = max(window, min(t.start for t in subs))
-        for start, end, primary in closable_cycles(subs, first_day, through):
-            found.append(Cycle(customer_id, start, end, primary))
-    return found
-
-
-def _compute_missing_days(cycles: list[Cycle], through: date) -> set[int]:
-    """Have the usage engine compute every day of `cycles` without rows, and every
-    dirty day of their customers up to `through`. Returns the customers it could not
-    compute (another run holds them): they are not billed in this run."""
-    if not cycles:
-        return set()
-    ids = sorted({c.customer_id for c in cycles})
-    first = min(c.start for c in cycles)
-    computed = set(
-        DailyUsage.objects.unscoped()
-        .filter(customer_id__in=ids, usage_date__gte=first, usage_date__lte=through)
-        .values("customer_id", "cycle_start")
-        .annotate(days=Count("usage_date", distinct=True))
-        .values_list("customer_id", "cycle_start", "days")
-    )
-    complete = {(c, s) for c, s, days in computed}
-    days_of = {(c, s): days for c, s, days in computed}
-    todo: dict[date, set[int]] = defaultdict(set)
-    for cycle in cycles:
-        length = (cycle.end - cycle.start).days + 1
-        if (cycle.customer_id, cycle.start) in complete and days_of[
-            (cycle.customer_id, cycle.start)
-        ] == length:
-            continue
-        present = set(
-            DailyUsage.objects.unscoped()
-            .filter(
-                customer_id=cycle.customer_id,
-                usage_date__gte=cycle.start,
-                usage_date__lte=cycle.end,
-            )
-            .values_list("usage_date", flat=True)
-        )
-        day = cycle.start
-        while day <= cycle.end:
-            if day not in present:
-                todo[day].add(cycle.customer_id)
-            day += DAY
-    dirty = DirtyDay.objects.unscoped().filter(customer_id__in=ids, usage_date__lte=through)
-    for customer_id, day in dirty.values_list("customer_id", "usage_date"):
-        todo[day].add(customer_id)
-    skipped: set[int] = set()
-    for day in sorted(todo):
-        skipped |= engine.compute_day(sorted(todo[day]), day).skipped
-    return skipped
-
+from usage.models import CycleUsage, DailyUsage, DigitalUsage
+from usage.selectors import retention_start
 
 # --- issuing ----------------------------------------------------------------------------
 
@@ -412,11 +281,15 @@ def _adjustments(
     # ...against every quantity billed for those cycles so far.
     billed_lines: dict[tuple[int, date, str], int] = defaultdict(int)
     old_price: dict[tuple[int, date, str], Decimal] = {}
-    lines = InvoiceLine.objects.unscoped().filter(
-        customer_id__in={c for c, _s, _k in now},
-        period_start__in={s for _c, s, _k in now},
-        kind__in=[rules.OVERAGE, rules.DIGITAL, rules.ADJUSTMENT],
-    ).order_by()
+    lines = (
+        InvoiceLine.objects.unscoped()
+        .filter(
+            customer_id__in={c for c, _s, _k in now},
+            period_start__in={s for _c, s, _k in now},
+            kind__in=[rules.OVERAGE, rules.DIGITAL, rules.ADJUSTMENT],
+        )
+        .order_by()
+    )
     for customer_id, start, sku, kind, quantity, unit_price in lines.values_list(
         "customer_id", "period_start", "sku", "kind", "quantity", "unit_price"
     ):
@@ -740,64 +613,13 @@ def invoice_content(invoice: Invoice, lines) -> rules.InvoiceContent:
     )
 
 
-# --- verification -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    number: str
-    reason: str
-
-
-def invoices_verify() -> list[Problem]:
-    """Every invoice whose stored content no longer hashes to its stored hash, whose
-    link to the previous invoice is broken, or whose partner's numbers have a gap."""
-    problems: list[Problem] = []
-    lines_of: dict[int, list[InvoiceLine]] = defaultdict(list)
-    for ln in (
-        InvoiceLine.objects.unscoped().order_by("invoice_id", "position").iterator(chunk_size=5000)
-    ):
-        lines_of[ln.invoice_id].append(ln)
-    previous: dict[int, Invoice] = {}
-    for invoice in (
-        Invoice.objects.unscoped().order_by("partner_id", "sequence").iterator(chunk_size=2000)
-    ):
-        before = previous.get(invoice.partner_id)
-        expected_previous = before.hash if before else rules.GENESIS
-        expected_sequence = before.sequence + 1 if before else 1
-        if invoice.sequence != expected_sequence:
-            problems.append(
-                Problem(invoice.number, f"number out of sequence (expected #{expected_sequence})")
-            )
-        if invoice.previous_hash != expected_previous:
-            problems.append(Problem(invoice.number, "chain broken: previous hash does not match"))
-        if (
-            rules.chain_hash(
-                invoice_content(invoice, lines_of.get(invoice.pk, [])), invoice.previous_hash
-            )
-            != invoice.hash
-        ):
-            problems.append(Problem(invoice.number, "content changed: hash does not match"))
-        previous[invoice.partner_id] = invoice
-    for sequence in InvoiceSequence.objects.all():
-        head = previous.get(sequence.partner_id)
-        if (head.hash if head else rules.GENESIS) != sequence.last_hash:
-            problems.append(
-                Problem(
-                    head.number if head else sequence.prefix,
-                    "chain head does not match the last invoice",
-                )
-            )
-    return problems
-
-
 # --- emails ----------------------------------------------------------------------------------
 
 
 def _notify(invoices: list[Invoice]) -> None:
-    """Each invoice to its customer's billing contacts and full admins (with the link to
-    its PDF), a notice to its partner's admins; queued after commit. Four queries for
-    any number of invoices."""
+    """Each invoice to its customer's billing contacts and full admins (its PDF attached,
+    made when the email is sent, and linked), a notice to its partner's admins; queued
+    after commit. Four queries for any number of invoices."""
 
     if not invoices:
         return
@@ -831,8 +653,9 @@ def _notify(invoices: list[Invoice]) -> None:
             "pdf_url": absolute_url(url + "pdf/"),
         }
         customer_side = contacts[invoice.customer_id] | admins[invoice.customer_id]
+        pdf = (attachment("invoice_pdf", invoice.pk),)
         emails += [
-            Email(to=[address], template="invoice_issued", context=context)
+            Email(to=[address], template="invoice_issued", context=context, attachments=pdf)
             for address in sorted({a.lower() for a in customer_side})
         ]
         emails += [
@@ -840,420 +663,3 @@ def _notify(invoices: list[Invoice]) -> None:
             for address in sorted(admins[invoice.partner_id])
         ]
     email_send_many(emails)
-
-
-# --- billing details -------------------------------------------------------------------------
-
-
-def billing_details_of(customer: Organization) -> BillingDetails:
-    return BillingDetails.objects.unscoped().filter(customer=customer).first() or BillingDetails(
-        customer=customer
-    )
-
-
-DETAIL_FIELDS = [
-    "billing_address",
-    "service_to_address",
-    "vat_number",
-    "purchase_order",
-    "billing_emails",
-]
-
-
-def billing_details_update(
-    *, actor: Person, customer: Organization, changes: dict
-) -> BillingDetails:
-    """Save a customer's billing details, audited; `tax_rate` only from partner people
-    (the caller checks the role). The VAT number must be a valid EU number of the
-    customer's country when the customer is in the EU."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-    from django.utils.translation import gettext as _
-
-
-    errors = {}
-    if changes.get("vat_number"):
-        country = str(customer.country or "")
-        problem = (
-            vat.vat_number_problem(changes["vat_number"], country)
-            if country in vat.EU_COUNTRIES
-            else None
-        )
-        if problem == "invalid":
-            errors["vat_number"] = _("Not a valid EU VAT number.")
-        elif problem == "country":
-            errors["vat_number"] = _("This VAT number is not of the customer's country.")
-    for address in [
-        e.strip() for e in (changes.get("billing_emails") or "").replace(",", "\n").splitlines()
-    ]:
-        if address:
-            try:
-                validate_email(address)
-            except ValidationError:
-                errors["billing_emails"] = _("%(address)s is not a valid email address.") % {
-                    "address": address
-                }
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        details = billing_details_of(customer)
-        fields = [*DETAIL_FIELDS, "tax_rate"]
-        before = snapshot(details, fields) if details.pk else None
-        for name, value in changes.items():
-            if name in fields:
-                setattr(details, name, value)
-        details.save()
-        audit_record(
-            actor=actor,
-            organization=customer,
-            action="billing_details.update",
-            obj=details,
-            before=before,
-            after=snapshot(details, fields),
-        )
-    return details
-
-
-# --- estimates ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """What the current cycle's invoice would be: if the cycle closed today, and at the
-    forecast of its billed overage. Not an invoice: nothing is stored or numbered."""
-
-    customer_id: int
-    cycle: tuple[date, date]
-    currency: str
-    lines_now: list[rules.LineDraft]
-    now: rules.Summary
-    lines_forecast: list[rules.LineDraft]
-    forecast: rules.Summary
-
-
-def invoice_estimates(customer_ids: list[int], today: date) -> dict[int, Estimate]:
-    """Estimates of these customers' current cycles, with the same lines, prices and tax
-    as the invoice (and any adjustment waiting for it), in a fixed number of queries."""
-    terms = terms_by_customer(customer_ids)
-    cycles = []
-    for customer_id, subs in terms.items():
-        cycle = usage_rules.customer_billing_cycle(subs, today)
-        if cycle is not None:
-            primary = usage_rules.primary_subscription(subs, today)
-            cycles.append(Cycle(customer_id, cycle[0], cycle[1], primary.id))
-    if not cycles:
-        return {}
-    drafts = {d.cycle.customer_id: d for d in _drafts(cycles, today)}
-    forecasts: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
-    summaries = CycleUsage.objects.unscoped().filter(
-        customer_id__in=[c.customer_id for c in cycles], cycle_start__in={c.start for c in cycles}
-    )
-    for customer_id, start, usage_type, forecast in summaries.values_list(
-        "customer_id", "cycle_start", "usage_type", "forecast"
-    ):
-        forecasts[(customer_id, start)][usage_type] = forecast
-    estimates = {}
-    for cycle in cycles:
-        draft = drafts[cycle.customer_id]
-        overage_now = [ln for ln in draft.lines if ln.kind == rules.OVERAGE]
-        others = [ln for ln in draft.lines if ln.kind != rules.OVERAGE]
-        prices = {ln.sku: rules.Price(ln.description, ln.unit_price) for ln in overage_now}
-        billed_now = {ln.usage_type: ln.quantity for ln in overage_now}
-        projected = {
-            t: max(q, billed_now.get(t, 0))
-            for t, q in forecasts.get((cycle.customer_id, cycle.start), {}).items()
-        }
-        missing = {
-            rules.OVERAGE_SKUS[t]
-            for t, q in projected.items()
-            if q and rules.OVERAGE_SKUS[t] not in prices
-        }
-        if missing:
-            price_of = _prices_for(cycle.subscription_id, missing)
-            prices.update({sku: price_of(sku) for sku in missing})
-        lines_forecast = (
-            rules.overage_lines(
-                projected, prices.__getitem__, (cycle.start, cycle.end), draft.currency
-            )
-            + others
-        )
-        estimates[cycle.customer_id] = Estimate(
-            customer_id=cycle.customer_id,
-            cycle=(cycle.start, cycle.end),
-            currency=draft.currency,
-            lines_now=draft.lines,
-            now=rules.summary(draft.lines, draft.tax.percent, draft.currency, draft.tax.note),
-            lines_forecast=lines_forecast,
-            forecast=rules.summary(
-                lines_forecast, draft.tax.percent, draft.currency, draft.tax.note
-            ),
-        )
-    return estimates
-
-
-def _prices_for(subscription_id: int, skus: set[str]):
-    """The price lookup of one subscription (order price, else catalogue)."""
-    subscription = Subscription.objects.unscoped().select_related("order").get(pk=subscription_id)
-    order_prices = (
-        dict(
-            OrderLine.objects.filter(
-                order_id=subscription.order_id, sku__code__in=skus
-            ).values_list("sku__code", "unit_price")
-        )
-        if subscription.order_id
-        else {}
-    )
-    catalogue = {s.code: s for s in Sku.objects.filter(code__in=skus)}
-
-    def price(code: str) -> rules.Price:
-        sku = catalogue.get(code)
-        return rules.Price(
-            sku.name if sku else code, order_prices.get(code, sku.unit_price if sku else Decimal(0))
-        )
-
-    return price
-
-
-# --- disputes (SPEC §6) ------------------------------------------------------------------------
-
-
-def may_open_dispute(person, invoice: Invoice) -> bool:
-    """Only the invoiced customer's full admins dispute its lines."""
-    return (
-        getattr(person, "is_authenticated", False)
-        and person.role == Role.CUSTOMER_FULL_ADMIN
-        and person.organization_id == invoice.customer_id
-    )
-
-
-def dispute_window_open(invoice: Invoice) -> bool:
-    return clock.today() <= rules.dispute_window_end(invoice.issued_at.date())
-
-
-def credited_before(line_id: int) -> int:
-    return (
-        Dispute.objects.unscoped()
-        .filter(line_id=line_id, status=Dispute.Status.ACCEPTED)
-        .aggregate(total=Sum("credit_quantity"))["total"]
-        or 0
-    )
-
-
-def dispute_open(*, actor: Person, invoice: Invoice, line_id, reason: str) -> Dispute:
-    """Open a dispute on a line of `invoice` (which the caller resolved through tenancy).
-    Refuses, naming the field: a line of another invoice, a line that bills nothing, a
-    missing or too long reason, the 90 days after issue gone by, a line already disputed
-    (open). Audited; both sides emailed after commit."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-
-
-    if not may_open_dispute(actor, invoice):
-        raise PermissionDenied(_("Only the customer's full admins dispute its invoices."))
-    reason = (reason or "").strip()
-    errors: dict[str, str] = {}
-    try:
-        line_pk = int(line_id)
-        if not 0 < line_pk < 2**31:  # beyond the column: no such line, not a database error
-            raise ValueError
-        line = invoice.lines.get(pk=line_pk)
-    except (TypeError, ValueError, InvoiceLine.DoesNotExist):
-        line = None
-        errors["line"] = _("No such line on invoice %(number)s.") % {"number": invoice.number}
-    if line is not None and not rules.line_disputable(line.kind, line.quantity):
-        errors["line"] = _("A credit line, or a line that bills nothing, cannot be disputed.")
-    if not reason:
-        errors["reason"] = _("Say why you dispute this line.")
-    elif len(reason) > Dispute.REASON_MAX:
-        errors["reason"] = _("At most %(max)d characters (this has %(length)d).") % {
-            "max": Dispute.REASON_MAX,
-            "length": len(reason),
-        }
-    today = clock.today()
-    window_end = rules.dispute_window_end(invoice.issued_at.date())
-    if today > window_end:
-        errors["invoice"] = _(
-            "Invoice lines may be disputed for %(days)d days after issue, until %(date)s."
-        ) % {
-            "days": rules.DISPUTE_WINDOW_DAYS,
-            "date": date_format(window_end, "SHORT_DATE_FORMAT"),
-        }
-    if errors:
-        raise ValidationError(errors)
-    open_already = _("This line already has an open dispute.")
-    try:
-        with transaction.atomic():
-            if Dispute.objects.unscoped().filter(line=line, status=Dispute.Status.OPEN).exists():
-                raise ValidationError({"line": open_already})
-            dispute = Dispute.objects.create(
-                line=line,
-                invoice=invoice,
-                customer_id=invoice.customer_id,
-                opened_by=actor,
-                reason=reason,
-            )
-            audit_record(
-                actor=actor,
-                organization=invoice.customer,
-                action="dispute.open",
-                obj=dispute,
-                after=snapshot(dispute, ["line", "invoice", "reason", "status"]),
-            )
-            _dispute_notify(dispute, "dispute_opened")
-    except IntegrityError:
-        # Another request opened one on this line meanwhile (the partial unique index).
-        raise ValidationError({"line": open_already}) from None
-    return dispute
-
-
-def dispute_resolve(
-    *,
-    actor: Person,
-    dispute: Dispute,
-    outcome: str,
-    credit_quantity=None,
-    note: str = "",
-) -> Dispute:
-    """Settle an open dispute (the caller reached it with CHANGE: a full admin of the
-    issuing partner). `accepted` with a credit of 1 up to what the line has left to credit,
-    which the customer's next invoice carries; `rejected` with a note. Audited; both sides
-    emailed after commit."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-
-    note = (note or "").strip()
-    errors: dict[str, str] = {}
-    if outcome not in (Dispute.Status.ACCEPTED, Dispute.Status.REJECTED):
-        errors["outcome"] = _("Choose accepted or rejected.")
-    if len(note) > Dispute.REASON_MAX:
-        errors["note"] = _("At most %(max)d characters (this has %(length)d).") % {
-            "max": Dispute.REASON_MAX,
-            "length": len(note),
-        }
-    elif outcome == Dispute.Status.REJECTED and not note:
-        errors["note"] = _("Say why the dispute is rejected.")
-    quantity = None
-    if outcome == Dispute.Status.ACCEPTED:
-        available = rules.credit_available(dispute.line.quantity, credited_before(dispute.line_id))
-        try:
-            quantity = int(credit_quantity)
-            if str(credit_quantity).strip() != str(quantity):
-                raise ValueError
-        except (TypeError, ValueError):
-            errors["credit_quantity"] = _("A whole number of units to credit.")
-        else:
-            if not 1 <= quantity <= available:
-                errors["credit_quantity"] = _(
-                    "Between 1 and %(max)d (the line's quantity less what was credited before)."
-                ) % {"max": available}
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        # The row lock makes two settlements at once settle it once.
-        locked = Dispute.objects.unscoped().select_for_update().get(pk=dispute.pk)
-        if not locked.is_open:
-            raise ValidationError({"outcome": _("This dispute is already settled.")})
-        fields = ["status", "credit_quantity", "note", "resolved_by", "resolved_at"]
-        before = snapshot(locked, fields)
-        locked.status = outcome
-        locked.credit_quantity = quantity
-        locked.note = note
-        locked.resolved_by = actor
-        locked.resolved_at = timezone.now()
-        locked.save(update_fields=fields)
-        audit_record(
-            actor=actor,
-            organization=locked.customer,
-            action=f"dispute.{'accept' if outcome == Dispute.Status.ACCEPTED else 'reject'}",
-            obj=locked,
-            before=before,
-            after=snapshot(locked, fields),
-        )
-        _dispute_notify(locked, "dispute_resolved")
-    return locked
-
-
-def _credits(ids: list[int]) -> dict[int, list[Dispute]]:
-    """Accepted disputes whose credit no invoice carries yet, by customer, oldest first."""
-    waiting: dict[int, list[Dispute]] = defaultdict(list)
-    rows = (
-        Dispute.objects.unscoped()
-        .filter(customer_id__in=ids, status=Dispute.Status.ACCEPTED, credit_invoice__isnull=True)
-        .select_related("line", "invoice")
-        .order_by("resolved_at", "pk")
-    )
-    for dispute in rows:
-        waiting[dispute.customer_id].append(dispute)
-    return waiting
-
-
-def _credit_line(dispute: Dispute) -> rules.LineDraft:
-    """Negative quantity × the disputed line's unit price, its billing period, pointing to
-    the disputed invoice."""
-    line = dispute.line
-    return rules.line(
-        kind=rules.CREDIT,
-        sku=line.sku,
-        price=rules.Price(line.description, line.unit_price),
-        quantity=-dispute.credit_quantity,
-        period=(line.period_start, line.period_end),
-        currency=dispute.invoice.currency,
-        adjusts=dispute.invoice.number,
-    )
-
-
-def _apply_credits(invoice: Invoice, dispute_ids: list[int]) -> None:
-    """Mark the disputes whose credits `invoice` carries, in the transaction writing it.
-    Only a credit no invoice carries yet is marked: should one be marked meanwhile, the
-    whole write rolls back rather than credit twice."""
-
-    marked = (
-        Dispute.objects.unscoped()
-        .filter(pk__in=dispute_ids, status=Dispute.Status.ACCEPTED, credit_invoice__isnull=True)
-        .update(credit_invoice=invoice)
-    )
-    if marked != len(dispute_ids):
-        raise IntegrityError(f"dispute credit already applied (invoice {invoice.number})")
-    for dispute in Dispute.objects.unscoped().filter(pk__in=dispute_ids):
-        audit_record(
-            actor=None,
-            organization=invoice.customer,
-            action="dispute.credit",
-            obj=dispute,
-            after={"credit_invoice": invoice.number, "credit_quantity": dispute.credit_quantity},
-        )
-
-
-def _dispute_notify(dispute: Dispute, template: str) -> None:
-    """The customer's full admins and the issuing partner's full admins (who settle it)."""
-
-    invoice, line = dispute.invoice, dispute.line
-    people = Person.objects.filter(is_active=True).filter(
-        Q(organization_id=invoice.customer_id, role=Role.CUSTOMER_FULL_ADMIN)
-        | Q(organization_id=invoice.partner_id, role=Role.PARTNER_FULL_ADMIN)
-    )
-    at_stake = rules.amount_at_stake(line.quantity, line.unit_price, invoice.currency)
-    context = {
-        "number": invoice.number,
-        "customer": invoice.bill_to.get("customer_name", "") or invoice.customer.name,
-        "partner": invoice.bill_to.get("partner_name", ""),
-        "sku": line.sku,
-        "description": line.description,
-        "period": line.billing_period,
-        "quantity": line.quantity,
-        "at_stake": rules.money_text(at_stake, invoice.currency),
-        "currency": invoice.currency,
-        "reason": dispute.reason,
-        "outcome": dispute.status,
-        "accepted": dispute.status == Dispute.Status.ACCEPTED,
-        "credit_quantity": dispute.credit_quantity or 0,
-        "credit": rules.money_text(
-            rules.amount_at_stake(dispute.credit_quantity or 0, line.unit_price, invoice.currency),
-            invoice.currency,
-        ),
-        "note": dispute.note,
-        "url": absolute_url(reverse("billing:invoice", args=[invoice.customer_id, invoice.pk])),
-    }
-    email_send(to=list(people.values_list("email", flat=True)), template=template, context=context)
