@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from billing.models import Invoice
 from orgs.roles import Role
@@ -16,6 +17,12 @@ from tests.factories import CustomerFactory, SubscriptionFactory, issued_invoice
 
 SAME_MOMENT = datetime(2025, 8, 1, 9, 0, tzinfo=UTC)
 LINKS = re.compile(r'<a href="/customers/\d+/invoices/(\d+)/">')
+
+
+@pytest.fixture
+def two_steps(monkeypatch):
+    """Every page read in two steps (with 50 rows a page, from page 11 on)."""
+    monkeypatch.setattr("billing.tables.ONE_STATEMENT_BELOW", 0)
 
 
 @pytest.fixture
@@ -68,7 +75,14 @@ ORDERS = {
 
 
 @pytest.mark.parametrize("sort", ORDERS)
-def test_every_page_of_every_order_shows_each_invoice_once(client, world, many, sort):
+@pytest.mark.parametrize("steps", ["two_steps", "one_statement_first"])
+def test_every_page_of_every_order_shows_each_invoice_once(
+    client, world, many, sort, steps, monkeypatch
+):
+    if steps == "two_steps":
+        monkeypatch.setattr("billing.tables.ONE_STATEMENT_BELOW", 0)
+    else:  # the first two pages in one statement, the next ones in two steps
+        monkeypatch.setattr("billing.tables.ONE_STATEMENT_BELOW", 8)
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     shown = walk(client, "/invoices/", sort)
     expected = list(many.order_by(*ORDERS[sort]).values_list("pk", flat=True))
@@ -77,7 +91,7 @@ def test_every_page_of_every_order_shows_each_invoice_once(client, world, many, 
     assert world.b.invoice.pk not in shown
 
 
-def test_a_customers_pages_and_a_page_past_the_end(client, world, many):
+def test_a_customers_pages_and_a_page_past_the_end(client, world, many, two_steps):
     client.force_login(world.a[Role.CUSTOMER_FULL_ADMIN])
     path = f"/customers/{world.a.customer.pk}/invoices/"
     mine = many.filter(customer=world.a.customer)
@@ -90,13 +104,35 @@ def test_a_customers_pages_and_a_page_past_the_end(client, world, many):
     assert f"/invoices/{oldest.pk}/" in last
 
 
-def test_the_page_reads_ids_then_rows(client, world, many, django_assert_max_num_queries):
+@pytest.mark.parametrize("sort", ["", "-total"])
+def test_the_page_reads_ids_then_rows(
+    client, world, many, sort, two_steps, django_assert_max_num_queries
+):
+    client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
+    client.get("/invoices/")
+    with django_assert_max_num_queries(13) as queries:
+        body = client.get("/invoices/", {"per_page": 4, "page": 2, "sort": sort}).content
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The count, the page's ids (the invoice's columns alone, no join), its rows by id.
+    (at,) = [i for i, s in enumerate(sql) if "billing_invoice" in s and "OFFSET 4" in s]
+    assert sql[at].startswith('SELECT "billing_invoice"."id"') and "JOIN" not in sql[at]
+    assert len(LINKS.findall(body.decode())) == 4
+    hinted = connection.vendor == "postgresql" and not sort
+    # In the index's order PostgreSQL walks the index: sorting off for that statement only.
+    assert ("set_config('enable_sort', 'off', true)" in sql[at - 1]) is hinted
+    assert ("set_config('enable_sort'" in sql[at + 1]) is hinted
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_sort")
+            assert cursor.fetchone() == ("on",)
+
+
+def test_the_first_pages_are_one_statement(client, world, many, django_assert_max_num_queries):
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     client.get("/invoices/")
     with django_assert_max_num_queries(9) as queries:
-        body = client.get("/invoices/", {"per_page": 4, "page": 2}).content.decode()
-    sql = [q["sql"] for q in queries.captured_queries if "billing_invoice" in q["sql"]]
-    # The count, the page's ids (the invoice's columns alone, no join), its rows by id.
-    ids_query = next(s for s in sql if "OFFSET 4" in s)
-    assert ids_query.startswith('SELECT "billing_invoice"."id"') and "JOIN" not in ids_query
-    assert len(LINKS.findall(body)) == 4
+        client.get("/invoices/", {"per_page": 4, "page": 2})
+    (page,) = [q["sql"] for q in queries.captured_queries if "OFFSET 4" in q["sql"]]
+    assert "JOIN" in page and "enable_sort" not in " ".join(
+        q["sql"] for q in queries.captured_queries
+    )
