@@ -44,6 +44,10 @@ from usage.forecast import (
 )
 
 FORECAST_DAYS = (3, 7, 14, 21)
+RELATED_TYPE = {
+    rules.PREMIUM_NAMED_AGENT: rules.STANDARD_NAMED_AGENT,
+    rules.STANDARD_NAMED_AGENT: rules.PREMIUM_NAMED_AGENT,
+}
 FIRST_DAY = date(2025, 1, 1)
 HOLIDAYS = {
     date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 1),
@@ -91,6 +95,13 @@ class Customer:
 def simulate(customer: Customer, days: list[date]) -> dict[date, dict[str, int]]:
     """Daily used units per usage type (before commitments): named counts are the
     distinct agents of the day; the cycle's cumulative count is made later."""
+    premium_share = set_up(customer)
+    state: dict[str, date | None] = {"team_day": None}
+    return {day: simulate_day(customer, day, premium_share, state, days[0]) for day in days}
+
+
+def set_up(customer: Customer) -> float:
+    """Draw the customer's size and habits and hire its agents; the premium share."""
     rng = customer.rng
     premium_share = rng.uniform(0.05, 0.3)
     size = math.exp(rng.uniform(math.log(6), math.log(150)))
@@ -103,43 +114,47 @@ def simulate(customer: Customer, days: list[date]) -> dict[date, dict[str, int]]
     customer.overlap = rng.uniform(0.65, 0.9)
     customer.ivr_per_agent = rng.uniform(0.8, 3.0)
     customer.burst_chance = rng.uniform(0.0, 0.15)
-    team_day = None
-    out: dict[date, dict[str, int]] = {}
-    for day in days:
-        if customer.flat:
-            names = {(a.agent_id, a.premium) for a in customer.agents}
-            out[day] = _usage_of(customer, names, day, flat=True)
+    return premium_share
+
+
+def simulate_day(
+    customer: Customer, day: date, premium_share: float, state: dict, first_day: date | None
+) -> dict[str, int]:
+    """One day of `simulate`; `state` holds the day a new team arrives (if any)."""
+    rng = customer.rng
+    if customer.flat:
+        names = {(a.agent_id, a.premium) for a in customer.agents}
+        return _usage_of(customer, names, day, flat=True)
+    if day.day == 1 or day == first_day:
+        # Now and then (15 % of months) a new team arrives on a day of the coming
+        # month: drawn once a month, not again on every day without one.
+        state["team_day"] = day + timedelta(days=rng.randrange(30)) if rng.random() < 0.15 else None
+    if day == state["team_day"]:
+        customer.target *= rng.uniform(1.1, 1.3)
+    customer.target *= 1 + customer.growth_per_day
+    # Churn: leavers are replaced by new agents (new ids: new named licences).
+    for agent in list(customer.agents):
+        if rng.random() < customer.churn_per_day:
+            customer.agents.remove(agent)
+    while len(customer.agents) < round(customer.target):
+        customer.hire(premium_share)
+    while len(customer.agents) > round(customer.target) + 1:
+        customer.agents.pop(rng.randrange(len(customer.agents)))
+    weekend = day.weekday() >= 5
+    holiday = day in HOLIDAYS
+    present = set()
+    for agent in customer.agents:
+        if agent.on_leave_until >= day:
             continue
-        if day.day == 1 or team_day is None:
-            # Now and then a new team arrives on a day of the coming month.
-            team_day = day + timedelta(days=rng.randrange(30)) if rng.random() < 0.15 else None
-        if day == team_day:
-            customer.target *= rng.uniform(1.1, 1.3)
-        customer.target *= 1 + customer.growth_per_day
-        # Churn: leavers are replaced by new agents (new ids: new named licences).
-        for agent in list(customer.agents):
-            if rng.random() < customer.churn_per_day:
-                customer.agents.remove(agent)
-        while len(customer.agents) < round(customer.target):
-            customer.hire(premium_share)
-        while len(customer.agents) > round(customer.target) + 1:
-            customer.agents.pop(rng.randrange(len(customer.agents)))
-        weekend = day.weekday() >= 5
-        holiday = day in HOLIDAYS
-        present = set()
-        for agent in customer.agents:
-            if agent.on_leave_until >= day:
-                continue
-            if rng.random() < 0.004:  # a week or two of leave starts
-                agent.on_leave_until = day + timedelta(days=rng.randrange(5, 15))
-                continue
-            chance = agent.presence * (customer.weekend if weekend else 1.0)
-            if holiday:
-                chance *= 0.2
-            if rng.random() < chance:
-                present.add((agent.agent_id, agent.premium))
-        out[day] = _usage_of(customer, present, day, flat=False)
-    return out
+        if rng.random() < 0.004:  # a week or two of leave starts
+            agent.on_leave_until = day + timedelta(days=rng.randrange(5, 15))
+            continue
+        chance = agent.presence * (customer.weekend if weekend else 1.0)
+        if holiday:
+            chance *= 0.2
+        if rng.random() < chance:
+            present.add((agent.agent_id, agent.premium))
+    return _usage_of(customer, present, day, flat=False)
 
 
 def _usage_of(customer: Customer, present: set, day: date, *, flat: bool) -> dict[str, int]:
@@ -273,13 +288,24 @@ def run(n_customers: int, n_cycles: int, seed: int):
                     PastCycle(s, e, [r for r in type_rows if s <= r.usage_date <= e])
                     for s, e in cycles[max(0, index - 3) : index]
                 ]
+                related = [
+                    PastCycle(s, e, [r for r in rows[other] if s <= r.usage_date <= e])
+                    for other in [RELATED_TYPE.get(usage_type)]
+                    if other
+                    for s, e in cycles[max(0, index - 3) : index]
+                ]
                 group = "flat" if flat else ("first cycle" if index == 0 else "with history")
                 cycles_by_type[(group, usage_type)] += 1
                 for k in FORECAST_DAYS:
                     known = cycle_rows[:k]
                     began = time.perf_counter()
                     result = forecast_overage(
-                        usage_type, known, cycle_start=start, cycle_end=end, history=history
+                        usage_type,
+                        known,
+                        cycle_start=start,
+                        cycle_end=end,
+                        history=history,
+                        related_history=related,
                     )
                     spent += time.perf_counter() - began
                     forecasts += 1

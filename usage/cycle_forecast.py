@@ -9,10 +9,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from usage import rules
 from usage.forecast import DayFigures, PastCycle, forecast_overage
 from usage.models import CycleUsage, DailyUsage
 
-# Previous cycles a forecast reads: the peaks' window (92 days) is about three cycles.
+# Previous cycles a forecast reads: the named forecast's three (the peaks read six weeks).
 HISTORY_DAYS = 100
 FORECAST_COLUMNS = [
     "days",
@@ -24,6 +25,11 @@ FORECAST_COLUMNS = [
 ]
 
 Key = tuple[int, date, str]  # customer, cycle start, usage type
+# A named forecast also reads the other named type's cycles (agents come and go at one pace).
+RELATED_TYPE = {
+    rules.PREMIUM_NAMED_AGENT: rules.STANDARD_NAMED_AGENT,
+    rules.STANDARD_NAMED_AGENT: rules.PREMIUM_NAMED_AGENT,
+}
 
 
 def _figures(start: date, days: Sequence[Sequence[int]]) -> list[DayFigures]:
@@ -31,6 +37,11 @@ def _figures(start: date, days: Sequence[Sequence[int]]) -> list[DayFigures]:
         DayFigures(start + timedelta(days=x), used, commitment, substituted, overage)
         for x, used, commitment, substituted, overage in days
     ]
+
+
+def _earlier(cycles: Sequence[PastCycle], start: date) -> list[PastCycle]:
+    """The cycles of `cycles` a forecast of the cycle starting on `start` reads."""
+    return [c for c in cycles if start - timedelta(days=HISTORY_DAYS) <= c.cycle_start < start]
 
 
 def forecast_columns(
@@ -77,14 +88,16 @@ def forecast_columns(
     for key in sorted(days, key=lambda k: k[1]):
         customer_id, start, usage_type = key
         end = ends[(customer_id, start)]
-        earlier = [
-            cycle
-            for cycle in history[(customer_id, usage_type)]
-            if start - timedelta(days=HISTORY_DAYS) <= cycle.cycle_start < start
-        ]
         figures = _figures(start, days[key])
         result = forecast_overage(
-            usage_type, figures, cycle_start=start, cycle_end=end, history=earlier
+            usage_type,
+            figures,
+            cycle_start=start,
+            cycle_end=end,
+            history=_earlier(history.get((customer_id, usage_type), ()), start),
+            related_history=_earlier(
+                history.get((customer_id, RELATED_TYPE.get(usage_type)), ()), start
+            ),
         )
         columns[key] = (
             days[key],

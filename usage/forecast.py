@@ -2,41 +2,53 @@
 
 The billed overage of a usage type is its highest daily overage in the cycle, so the
 forecast is the distribution of ``max(billed so far, highest overage still to come)``;
-the point figure is its median and the range its 10th-90th percentile (`LOW_QUANTILE`,
-`HIGH_QUANTILE`). The
-backtest in ``bench/forecast_backtest.py`` holds the method to its figures
-(BENCHMARKS.md).
+the point figure is its median (the figure with the smallest expected absolute error)
+and the range its 10th-90th percentile (`LOW_QUANTILE`, `HIGH_QUANTILE`). The backtest in
+``bench/forecast_backtest.py`` holds the method to its figures, and
+``bench/forecast_bound.py`` says how far any method could go (BENCHMARKS.md).
+
+What does a day early in the cycle know? Not much about the days to come that the
+customer's past does not know better: on day 7 the billed overage so far is already most
+of the cycle's, and what is still to come is luck of a known shape (agents who leave and
+are replaced, the busiest weekday still ahead, a campaign's burst) plus the odd surprise
+no one can see coming (a new team). So each forecast learns the shape of that luck from
+the customer's own days, and takes the cycle's own days for what they say: the level
+now.
 
 Named agents (`forecast_named`) are cumulative within a cycle: today's count never falls
 (worked in net units: used − substituted, against the latest day's commitment, so
-licences bought mid-cycle count for the days to come),
-and what is still to come is the agents not yet seen (absent so far, churn replacements,
-a new team). Each previous cycle says how much its count still grew after the same day of
-the cycle, relative to its count on that day (this holds how far into the cycle its final
-count was reached); each such growth, applied to today's count, is the mean of a Poisson
-count of new agents, and the forecast is the equal mixture of those (1-3 previous cycles).
-(The first week's arrivals are most of a cycle's agents logging in again, so this cycle's
-own pace says little of what is to come; the previous cycles' pace after the same day
-does.)
+licences bought mid-cycle count for the days to come). After the first week nearly every
+regular agent has logged in, and what is still to come is new names: replacements of
+leavers, agents back from leave, a new team. Their number is a Poisson count whose mean
+is the pace of the previous cycles after the same day of the cycle (new agents per agent
+counted and per day left), times today's count and the days left. The pace is pooled over
+the previous cycles (up to `NAMED_HISTORY_CYCLES`) of both named types: agents come and
+go at one pace whatever their licence, and a handful of premium agents alone say too
+little. A day that added more than `TEAM_SHARE` of the count at once is a team arriving,
+a one-off: it counts at that cap, so one new team does not make every later cycle
+expect another (the range, not the point, is where such surprises belong).
 
 Concurrent agents and IVR ports (`forecast_peak`) are billed at the cycle's highest daily
-peak, and contact centres have a week (busy weekdays, quiet weekends), bursts (campaign
-days) and dips (holidays). The forecast asks the customer's own recent days (up to
-`PEAK_WINDOW_DAYS`, the previous cycles' days included): from every earlier day, how far
-did the highest daily excess of the next `remaining` days rise above the level of the
-fortnight before it (the mean of its seven highest days: the busy weekdays)? Those rises,
-added to today's level, are the distribution of the highest excess still to come; with
-under a week to come only the origins on the same weekday count, so the days ahead are
-the same weekdays (a cycle that ends on a weekend forecasts the weekend's level). The work
-is on the daily excess (used − commitment − substituted), not on units used, because the
-IVR ports included move with the day's agent overage.
+peak: the forecast is the highest daily excess of the days still to come, each drawn from
+what its weekday's days have been over the last `PEAK_WINDOW_DAYS` (the previous cycles'
+days included), so P(billed <= x) is the product over the days ahead of P(that day <= x),
+and a cycle with sixteen weekdays ahead is more likely to rise than one with two. Each
+weekday has its level (the median of its days); the busy weekdays (within `BUSY_SPREADS`
+spreads of the busiest) share one shape of day, their deviations from their level pooled
+(a quiet weekday or weekend keeps its own days), and their levels are drawn a little
+towards their common level (a week has one Monday: six Mondays say less than thirty busy
+days). The spread is robust (a holiday or an outage widens nothing, and such a day does
+not count as a shape of day either), and the days are smoothed by a narrow normal kernel
+so the days ahead can go a little beyond the highest seen. The work is on the daily
+excess (used − commitment − substituted), not on units used, because the IVR ports
+included move with the day's agent overage.
 
-With no history (named: no previous cycle; peaks: fewer than `MIN_ORIGINS` earlier days
-to learn from, about three weeks) the forecast cannot learn a pattern: it assumes the
-cycle goes on as seen (named agents: half the pace of new agents so far, at most a
-quarter more; peaks: the highest excess seen, with as much again as the days seen varied
-above it as the range), which cannot overshoot wildly, and it is flagged `uncertain` for the page to
-say so.
+With no history (named: no previous cycle; peaks: fewer than `MIN_PEAK_DAYS` days known,
+or too few of some weekday) the forecast cannot learn a pattern: it assumes the cycle goes
+on as seen (named agents: no new agents in the first week, whose arrivals are logins, then
+half the pace of the last days, at most a quarter more; peaks: the highest excess seen,
+with as much again as the days seen varied above it as the range), which cannot overshoot
+wildly, and it is flagged `uncertain` for the page to say so.
 
 A series that has been flat forecasts exactly what is billed so far, with no range; a
 forecast is never below what is billed so far.
@@ -45,6 +57,7 @@ forecast is never below what is billed so far.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -52,16 +65,28 @@ from fractions import Fraction
 
 LOW_QUANTILE = 0.10
 HIGH_QUANTILE = 0.90
-# Days of the past a peak forecast reads; previous cycles a named forecast reads.
-PEAK_WINDOW_DAYS = 92
-REFERENCE_DAYS = 14
-REFERENCE_TOP = 7
-# Fewer past origins than this: too little to learn how high peaks rise.
-MIN_ORIGINS = 8
-# How much wider than the history's own spread the range is (calibrated by backtest).
-RANGE_WIDENING = 1.5
-PEAK_RANGE_WIDENING = 2.0
+# Named agents: previous cycles read (of each named type); a day adding more than this
+# share of the count (and more than `MIN_DAY_CAP`) is a team arriving, counted at the cap.
 NAMED_HISTORY_CYCLES = 3
+TEAM_SHARE = 0.05
+MIN_DAY_CAP = 2
+# A first cycle's range is widened this much around its guess; its first week's arrivals
+# are its agents logging in again.
+RANGE_WIDENING = 1.5
+FIRST_WEEK = 7
+# Peaks: days of the past read (six of each weekday); fewer days known than
+# `MIN_PEAK_DAYS` (or than a seventh of it of some weekday) is too little to learn from;
+# a weekday within `BUSY_SPREADS` spreads of the busiest is a busy day; a day
+# `LOW_OUTLIER_SPREADS` below its weekday's level is a holiday or an outage, not the shape
+# of a day; a busy weekday's level is drawn towards the busy days' common level as if
+# that were `LEVEL_SHRINK` more of its days; the kernel's width in spreads.
+PEAK_WINDOW_DAYS = 42
+MIN_PEAK_DAYS = 21
+BUSY_SPREADS = 1.5
+LOW_OUTLIER_SPREADS = 4
+LEVEL_SHRINK = 5
+KERNEL_WIDTH = 0.7
+SQRT2 = math.sqrt(2)
 
 BASIS_FINAL = "final"  # the cycle has no day left: the billed overage is known
 BASIS_HISTORY = "history"  # named agents: the previous cycles' growth after this day
@@ -122,15 +147,24 @@ def forecast_overage(
     cycle_start: date,
     cycle_end: date,
     history: Iterable[PastCycle] = (),
+    related_history: Iterable[PastCycle] = (),
 ) -> OverageForecast:
     """The forecast billed overage of `usage_type` for the cycle `cycle_start`..`cycle_end`
     from its days computed so far and the customer's previous cycles (newest first or
-    not: they are sorted). Named agent types use `forecast_named`, the others
+    not: they are sorted). Named agent types use `forecast_named`, which also reads
+    `related_history`, the previous cycles of the customer's other named agent type
+    (agents come and go at one pace, whatever their licence); the others
     `forecast_peak`."""
     from usage import rules
 
     if usage_type in (rules.PREMIUM_NAMED_AGENT, rules.STANDARD_NAMED_AGENT):
-        return forecast_named(days, cycle_start=cycle_start, cycle_end=cycle_end, history=history)
+        return forecast_named(
+            days,
+            cycle_start=cycle_start,
+            cycle_end=cycle_end,
+            history=history,
+            related_history=related_history,
+        )
     return forecast_peak(days, cycle_start=cycle_start, cycle_end=cycle_end, history=history)
 
 
@@ -190,14 +224,40 @@ def _poisson_cdf(k: int, mean: float) -> float:
     return min(1.0, total)
 
 
+def _arrivals_after(cycle: PastCycle, t: int) -> tuple[int, int, int] | None:
+    """(count on day `t`, new agents after it, days after it) of a previous cycle, a day
+    adding more than `TEAM_SHARE` of the count (at least `MIN_DAY_CAP`) counted at that
+    cap: a team arriving at once is a one-off, not the pace agents come and go at.
+    None when the cycle's days do not reach past day `t`."""
+    past_days = _known(cycle.days, cycle.cycle_start, cycle.cycle_end)
+    limit = cycle.cycle_start + timedelta(days=t)
+    then = None
+    for day in past_days:
+        if day.usage_date > limit:
+            break
+        then = day.used
+    if then is None or past_days[-1].usage_date <= limit:
+        return None
+    cap = max(MIN_DAY_CAP, TEAM_SHARE * then)
+    highest, new = then, 0
+    for day in past_days:
+        if day.usage_date > limit:
+            new += min(cap, max(0, day.used - highest))
+            highest = max(highest, day.used)
+    return then, new, (past_days[-1].usage_date - limit).days
+
+
 def forecast_named(
     days: Iterable[DayFigures],
     *,
     cycle_start: date,
     cycle_end: date,
     history: Iterable[PastCycle] = (),
+    related_history: Iterable[PastCycle] = (),
 ) -> OverageForecast:
-    """Named agents: today's count plus the new agents still to come (module docstring)."""
+    """Named agents: today's count plus the new agents still to come, a Poisson count at
+    the pace of the previous cycles after the same day, both named types pooled (module
+    docstring)."""
     known = _known(days, cycle_start, cycle_end)
     billed = max((d.overage for d in known), default=0)
     if not known:
@@ -208,49 +268,49 @@ def forecast_named(
     if remaining <= 0:
         return _final(billed)
     count, commitment = last.net_used, last.commitment
-    # New agents in the last seven days, per day: the pace the cycle is going at now.
-    week_ago = _value_on(known, cycle_start, t - 7)
-    recent_rate = 0.0
-    if week_ago is not None:
-        recent_rate = max(0, count - week_ago) / 7
 
-    means: list[float] = []
-    past = sorted(history, key=lambda c: c.cycle_start, reverse=True)[:NAMED_HISTORY_CYCLES]
-    for cycle in past:
-        past_days = _known(cycle.days, cycle.cycle_start, cycle.cycle_end)
-        then = _value_on(past_days, cycle.cycle_start, t)
-        if then is None or not past_days:
-            continue
-        final = past_days[-1].net_used
-        past_remaining = (past_days[-1].usage_date - cycle.cycle_start).days - t
-        if past_remaining <= 0:
-            continue
-        growth = max(0, final - then) / max(then, 1) * remaining / past_remaining
-        means.append(growth * count)
-    uncertain = not means
+    new = exposure = 0
+    for cycles in (history, related_history):
+        past = sorted(cycles, key=lambda c: c.cycle_start, reverse=True)[:NAMED_HISTORY_CYCLES]
+        for cycle in past:
+            arrivals = _arrivals_after(cycle, t)
+            if arrivals is not None:
+                then, arrived, after = arrivals
+                new += arrived
+                exposure += max(then, 1) * after
+    uncertain = exposure == 0
+    guess = None
     if uncertain:
-        # No previous cycle: the cycle goes on at the pace of its last days, taken at
-        # half (the first days of a cycle are the steepest), never more than a quarter
-        # of the count.
-        pace = recent_rate
-        if week_ago is None and t > 0:
-            first = known[0].net_used
-            pace = max(0, count - first) / t
-        means = [min(pace * remaining / 2, count / 4)]
+        # No previous cycle. The first week's arrivals are mostly the cycle's agents
+        # logging in again, not new ones: the point goes on at the pace of the days after
+        # the first week (the last seven of them), none yet within it; the range allows
+        # the pace of all the days so far. Both taken at half (the first days of a cycle
+        # are the steepest), never more than a quarter of the count.
+        origin = max(FIRST_WEEK - 1, t - 7)
+        since = _value_on(known, cycle_start, origin)
+        pace = 0.0
+        if t >= FIRST_WEEK and since is not None:
+            pace = max(0, count - since) / (t - origin)
+        span = (last.usage_date - known[0].usage_date).days
+        pace_all = max(0, count - known[0].net_used) / span if span > 0 else 0.0
+        mean = min(pace * remaining / 2, count / 4)
+        guess = min(max(pace, pace_all) * remaining / 2, count / 4)
+    else:
+        mean = new / exposure * max(last.used, 1) * remaining
 
-    def cdf(overage: int) -> float:
+    def cdf(overage: int, mean: float = mean) -> float:
         # P(final overage <= overage): billed so far is a floor, the rest new agents.
         if overage < billed:
             return 0.0
-        allowed = overage + commitment - count  # new agents that keep it at `overage`
-        return sum(_poisson_cdf(allowed, m) for m in means) / len(means)
+        return _poisson_cdf(overage + commitment - count, mean)
 
-    top = max(means)
+    top = max(mean, guess or 0)
     stop = max(billed, count - commitment) + math.ceil(top + 10 * math.sqrt(top)) + 10
     low, point, high = _quantiles(cdf, billed, stop)
-    # A few previous cycles say little of a new team arriving: widened as the peaks are.
-    low = max(billed, round(point - RANGE_WIDENING * (point - low)))
-    high = round(point + RANGE_WIDENING * (high - point))
+    if guess is not None:  # a first cycle's pace is a guess: a range from it, widened
+        low, _, high = _quantiles(lambda overage: cdf(overage, guess), billed, stop)
+        low = min(point, max(billed, round(point - RANGE_WIDENING * (point - low))))
+        high = max(point, round(point + RANGE_WIDENING * (high - point)))
     basis = BASIS_NO_HISTORY if uncertain else BASIS_HISTORY
     return OverageForecast(billed, point, low, high, uncertain, basis)
 
@@ -258,15 +318,16 @@ def forecast_named(
 # --- daily peaks: concurrent agents, IVR ports -----------------------------------------
 
 
-def _reference(window: Sequence[int | None]) -> float | None:
-    """The level of the busy days of `window` (the `REFERENCE_DAYS` up to a day): the mean
-    of its `REFERENCE_TOP` highest (a fortnight's weekdays: a weekday level, whatever
-    weekday the day is); None with under 7 days known."""
-    known = [v for v in window if v is not None]
-    if len(known) < 7:
-        return None
-    top = sorted(known, reverse=True)[:REFERENCE_TOP]
-    return sum(top) / len(top)
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * (1 + math.erf(z / SQRT2))
 
 
 def forecast_peak(
@@ -276,10 +337,9 @@ def forecast_peak(
     cycle_end: date,
     history: Iterable[PastCycle] = (),
 ) -> OverageForecast:
-    """Concurrent agents and IVR ports: the highest daily peak still to come (module
-    docstring). Every earlier day of the customer is an origin: how far the highest excess
-    of the `remaining` days after it rose above the level of the fortnight before it.
-    Those rises, added to today's level, are the distribution of the excess to come."""
+    """Concurrent agents and IVR ports: the highest daily excess still to come, as the
+    highest of the remaining days drawn each from its weekday's recent days (module
+    docstring)."""
     known = _known(days, cycle_start, cycle_end)
     billed = max((d.overage for d in known), default=0)
     if not known:
@@ -288,68 +348,77 @@ def forecast_peak(
     remaining = (cycle_end - last.usage_date).days
     if remaining <= 0:
         return _final(billed)
-    # The window as a list indexed by day (None where no day was computed).
     first = last.usage_date - timedelta(days=PEAK_WINDOW_DAYS - 1)
-    series: list[int | None] = [None] * PEAK_WINDOW_DAYS
+    series: dict[date, int] = {}
     for cycle in history:
         for day in cycle.days:
             if first <= day.usage_date < cycle_start:
-                series[(day.usage_date - first).days] = day.excess
+                series[day.usage_date] = day.excess
     for day in known:
         if day.usage_date >= first:
-            series[(day.usage_date - first).days] = day.excess
-    end = PEAK_WINDOW_DAYS - 1  # today's index
-    level = _reference(series[end - REFERENCE_DAYS + 1 :])
-    rises: list[float] = []
-    if level is not None:
-        for origin in range(REFERENCE_DAYS - 1, end - remaining + 1):
-            if remaining < 7 and (end - origin) % 7:
-                continue  # under a week to come: only origins whose days ahead match
-            if series[origin] is None:
-                continue
-            then = _reference(series[origin - REFERENCE_DAYS + 1 : origin + 1])
-            ahead = [v for v in series[origin + 1 : origin + remaining + 1] if v is not None]
-            if then is not None and len(ahead) * 2 >= remaining:
-                rises.append(max(ahead) - then)
-    if len(rises) < (MIN_ORIGINS if remaining >= 7 else 3):
+            series[day.usage_date] = day.excess
+    by_weekday: dict[int, list[int]] = {weekday: [] for weekday in range(7)}
+    for on, excess in series.items():
+        by_weekday[on.weekday()].append(excess)
+    if len(series) < MIN_PEAK_DAYS or min(len(v) for v in by_weekday.values()) < MIN_PEAK_DAYS // 7:
         # Too little known to learn from: the highest excess seen, and as much again as
         # the days seen have varied at most.
-        seen = [v for v in series if v is not None]
+        seen = list(series.values())
         top = max(0, max(seen))
         spread = max(seen) - min(seen)
         return OverageForecast(
             billed, max(billed, top), max(billed, top), max(billed, top + spread), True,
             BASIS_NO_HISTORY,
         )  # fmt: skip
-    rises.sort()
-    middle = _quantile(rises, 0.5)
-    # Neighbouring origins share most of their days, so the rises vary less than the
-    # peak to come can: the range is widened around the median (calibrated by backtest).
-    low, high = (
-        middle + PEAK_RANGE_WIDENING * (_quantile(rises, q) - middle)
-        for q in (LOW_QUANTILE, HIGH_QUANTILE)
-    )
-    low, point, high = (
-        max(billed, _round_half_up_float(level + rise)) for rise in (low, middle, high)
-    )
+    # Each weekday's level (median), and how far days stray from their weekday's level:
+    # a robust spread (holidays and outages do not widen it).
+    level = {weekday: _median(values) for weekday, values in by_weekday.items()}
+    residuals = [excess - level[on.weekday()] for on, excess in series.items()]
+    spread = 1.4826 * _median([abs(r) for r in residuals])
+    # The busy weekdays (those within reach of the busiest) share one shape of day: their
+    # residuals are pooled, and their levels drawn towards their common level.
+    busiest = max(level.values())
+    busy = {w for w in range(7) if level[w] >= busiest - BUSY_SPREADS * spread}
+    busy_level = _median([v for w in busy for v in by_weekday[w]])
+    busy_residuals = [
+        excess - level[on.weekday()]
+        for on, excess in series.items()
+        if on.weekday() in busy and excess - level[on.weekday()] >= -LOW_OUTLIER_SPREADS * spread
+    ] or [0]
+    days_ahead: dict[int, int] = defaultdict(int)
+    for i in range(1, remaining + 1):
+        days_ahead[(last.usage_date + timedelta(days=i)).weekday()] += 1
+    groups = []  # (days ahead on this weekday, the values such a day takes, kernel width)
+    for weekday, n in days_ahead.items():
+        if weekday in busy:
+            samples = len(by_weekday[weekday])
+            centre = (samples * level[weekday] + LEVEL_SHRINK * busy_level) / (
+                samples + LEVEL_SHRINK
+            )
+            values = [centre + r for r in busy_residuals]
+        else:
+            values = list(by_weekday[weekday])
+        groups.append((n, values, KERNEL_WIDTH * spread * len(values) ** -0.2))
+
+    def cdf(overage: int) -> float:
+        # P(billed overage <= overage): every day ahead at or below it.
+        if overage < billed:
+            return 0.0
+        p = 1.0
+        for n, values, width in groups:
+            if width > 0:
+                below = sum(_normal_cdf((overage + 0.5 - v) / width) for v in values)
+            else:
+                below = sum(1 for v in values if v <= overage)
+            p *= (below / len(values)) ** n
+            if p == 0.0:
+                break
+        return p
+
+    top = max(max(values) for _n, values, _w in groups)
+    stop = max(billed, math.ceil(top + 6 * spread) + 1)
+    low, point, high = _quantiles(cdf, billed, stop)
     return OverageForecast(billed, point, low, high, False, BASIS_WEEKDAYS)
-
-
-def _round_half_up_float(value: float) -> int:
-    return math.floor(value + 0.5 + 1e-9)
-
-
-def _quantile(ordered: Sequence[float], q: float) -> float:
-    """The q-quantile of an ascending list, interpolated between neighbours."""
-    position = q * (len(ordered) - 1)
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
-
-
-def _dates(before: date, n: int) -> list[date]:
-    """The `n` dates just before `before`."""
-    return [before - timedelta(days=i) for i in range(1, n + 1)]
 
 
 # --- Today's straight line (kept as a baseline of the backtest, bench/forecast_backtest.py)

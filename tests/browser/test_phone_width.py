@@ -49,6 +49,7 @@ def fill(route: Route, tenant, person) -> str:
     values = {name: getter(tenant) for name, getter in PARAMETERS.items()}
     values["step"] = "role"
     values["message_id"] = "none"
+    values["index"] = 0  # an attachment of the (missing) outbox message: answers 404
     values["uidb64"] = urlsafe_base64_encode(force_bytes(person.pk))
     if route.route.startswith("setup-now/"):
         values["token"] = links.setup_token(

@@ -66,13 +66,15 @@ def busy_weekdays(subscription, first: date, last: date, cycle_start: date) -> N
 def test_raised_once_before_any_overage_and_emailed(
     world, subscription, mailoutbox, django_capture_on_commit_callbacks
 ):
-    busy_weekdays(subscription, PREVIOUS_START, CYCLE_START - timedelta(days=1), PREVIOUS_START)
+    # Two weeks known before the cycle (the customer's usage began mid-cycle).
+    two_weeks_before = CYCLE_START - timedelta(days=14)
+    busy_weekdays(subscription, two_weeks_before, CYCLE_START - timedelta(days=1), PREVIOUS_START)
     # The new cycle's first day is a quiet Sunday: nothing billed yet.
     busy_weekdays(subscription, CYCLE_START, CYCLE_START, CYCLE_START)
     cycle_usage_from_daily_rows()
     summary = CycleUsage.objects.unscoped().get(cycle_start=CYCLE_START, usage_type=CONCURRENT)
-    # A month of history is too little to learn how peaks rise over 29 days: uncertain,
-    # the highest excess seen (4) with as much again as the days varied (9) above it.
+    # 15 days are too little to learn each weekday's level (three weeks): uncertain, the
+    # highest excess seen (4) with as much again as the days varied (9) above it.
     assert (summary.forecast, summary.forecast_low, summary.forecast_high) == (4, 4, 13)
     assert summary.overage == 0 and summary.forecast_uncertain
     with django_capture_on_commit_callbacks(execute=True):

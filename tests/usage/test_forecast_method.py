@@ -258,3 +258,104 @@ def test_weekday_peaks_are_forecast_from_a_quiet_weekend(weekday, weekend, known
     )
     assert result.billed_so_far == 0
     assert result.point == weekday - commitment
+
+
+# --- what the method learns ----------------------------------------------------------------
+
+
+def test_more_days_ahead_forecast_a_higher_peak():
+    """A noisy weekday level: the busiest of sixteen weekdays ahead is likelier to rise above
+    what is billed than the busiest of two, so the forecast grows with the days left."""
+    noisy = [36, 44, 40, 38, 42, 41, 39, 43, 37, 40]
+
+    def used(d, i):
+        return 10 if d.weekday() >= 5 else noisy[i % len(noisy)]
+
+    history = past_cycles(used, 38)
+    known = [
+        day(START + timedelta(days=i), used(START + timedelta(days=i), i), 38) for i in range(7)
+    ]
+    long = forecast_overage(PEAK, known, cycle_start=START, cycle_end=END, history=history)
+    short = forecast_overage(
+        PEAK, known, cycle_start=START, cycle_end=START + timedelta(days=8), history=history
+    )
+    assert long.basis == short.basis == BASIS_WEEKDAYS
+    assert short.billed_so_far == long.billed_so_far
+    assert short.point <= long.point
+    assert long.point > long.billed_so_far
+    assert long.high > long.point
+
+
+def test_a_holiday_does_not_widen_the_peak_range():
+    """The same weekdays with one public holiday (the day's agents mostly away) in the
+    history: a low day says nothing of how high the days ahead go."""
+
+    def used(d, i):
+        return 10 if d.weekday() >= 5 else 40 + (i % 3)
+
+    plain = past_cycles(used, 38)
+    with_holiday = past_cycles(
+        lambda d, i: 5 if (d, i) == (plain[1].days[10].usage_date, 10) else used(d, i), 38
+    )
+    known = run_of(START, [10, 10, 40, 41, 42, 40, 41], 38)
+    a = forecast_overage(PEAK, known, cycle_start=START, cycle_end=END, history=plain)
+    b = forecast_overage(PEAK, known, cycle_start=START, cycle_end=END, history=with_holiday)
+    assert (a.point, a.low, a.high) == (b.point, b.low, b.high)
+
+
+def test_premium_named_reads_the_pace_of_both_named_types():
+    """Premium agents are few: 4 premium over a cycle say little, but the standard agents
+    of the same cycles (40, 10 % new after day 7) set the pace for both."""
+
+    def grows(base):
+        return lambda _d, i: base if i < 7 else base + (base // 10) * (i - 6) // 23
+
+    premium_history = past_cycles(lambda _d, _i: 4, 2)
+    standard_history = past_cycles(grows(40), 30)
+    known = run_of(START, [20] * 7, 10)
+    alone = forecast_overage(
+        rules.PREMIUM_NAMED_AGENT, known, cycle_start=START, cycle_end=END, history=premium_history
+    )
+    pooled = forecast_overage(
+        rules.PREMIUM_NAMED_AGENT,
+        known,
+        cycle_start=START,
+        cycle_end=END,
+        history=premium_history,
+        related_history=standard_history,
+    )
+    assert alone.point == 10  # four flat premium agents: no new ones
+    assert pooled.point > alone.point  # agents come and go: some new premium ones too
+    assert pooled.low <= pooled.point <= pooled.high
+
+
+def test_a_team_arriving_once_is_not_expected_every_cycle():
+    """A previous cycle where a team of 20 arrived on one day (on 40 agents): the next
+    cycles do not expect 20 more, at most a capped day's worth."""
+
+    def with_team(_d, i):
+        return 40 if i < 15 else 60
+
+    last_start = START - timedelta(days=30)
+    team_cycle = PastCycle(
+        last_start,
+        START - timedelta(days=1),
+        run_of(last_start, [with_team(None, i) for i in range(30)], 30),
+    )
+    history = [*past_cycles(lambda _d, _i: 40, 30, cycles=2, before=last_start), team_cycle]
+    result = forecast_overage(
+        NAMED, run_of(START, [40] * 7, 30), cycle_start=START, cycle_end=END, history=history
+    )
+    assert 10 <= result.point <= 13
+
+
+def test_a_first_week_without_history_forecasts_no_new_agents():
+    """The first week's arrivals are the cycle's agents logging in again: without a
+    previous cycle, no new agents are forecast before the second week (the range allows
+    them)."""
+    result = forecast_overage(
+        NAMED, run_of(START, [10, 16, 19, 21, 22, 22, 22], 20), cycle_start=START, cycle_end=END
+    )
+    assert result.uncertain
+    assert result.point == result.billed_so_far == 2
+    assert result.high > result.point
