@@ -201,3 +201,20 @@ def issued_invoice(subscription, *, lines=(("A-FLEX-WCC-S-N-O", 3),), cycle=None
         )
     ]
     return services._write(drafts, timezone.now())[0]
+
+
+def consent_request(partner, email: str, *, actor_role=Role.SALES_FULL_ADMIN, company_name="Typed"):
+    """Partner tenant `partner` asks the customer of `email` for consent to a Calling
+    trial (SPEC §4): the trial waits for a full admin's answer."""
+    from trials import services
+    from trials.services import TrialSizes
+
+    return services.trial_start(
+        actor=partner[actor_role],
+        partner=partner.partner,
+        company_name=company_name,
+        admin_email=email,
+        industry="retail",
+        country="GB",
+        sizes=TrialSizes(services=["calling"]),
+    )

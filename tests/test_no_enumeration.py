@@ -15,7 +15,7 @@ from orgs import services as org_services
 from orgs.models import PartnerRelationship
 from orgs.roles import Role
 from subscriptions import services as subscription_services
-from tests.factories import CustomerFactory, OrderFactory, PersonFactory
+from tests.factories import CustomerFactory, OrderFactory, PersonFactory, consent_request
 from trials import services
 from trials.models import Trial
 from trials.services import TrialSizes
@@ -163,15 +163,7 @@ def test_search_matches_only_the_emails_of_people_one_may_see(client, world, clo
         access=PartnerRelationship.Access.PROVISIONING,
     )
     PersonFactory(email="quiet.person@zz-hidden.test", organization=hidden)
-    services.trial_start(
-        actor=world.a[Role.SALES_ADMIN],
-        partner=world.a.partner,
-        company_name="Typed",
-        admin_email=world.b[Role.CUSTOMER_FULL_ADMIN].email,
-        industry="retail",
-        country="GB",
-        sizes=TrialSizes(services=["calling"]),
-    )
+    consent_request(world.a, world.b[Role.CUSTOMER_FULL_ADMIN].email, actor_role=Role.SALES_ADMIN)
     client.force_login(world.a[Role.PARTNER_FULL_ADMIN])
     url = reverse("customer-list")
     assert "Provisioned Only Co" in client.get(url).content.decode()
@@ -268,15 +260,7 @@ def test_wizard_suggests_only_organisations_the_recipient_could_know(world):
 
 @pytest.fixture
 def pending(world, clock):
-    return services.trial_start(
-        actor=world.a[Role.SALES_FULL_ADMIN],
-        partner=world.a.partner,
-        company_name="Typed",
-        admin_email=world.b[Role.CUSTOMER_READ_ONLY].email,
-        industry="retail",
-        country="GB",
-        sizes=TrialSizes(services=["calling"]),
-    )
+    return consent_request(world.a, world.b[Role.CUSTOMER_READ_ONLY].email)
 
 
 def test_consent_link_shows_nothing_to_anyone_but_its_recipients(client, world, pending):

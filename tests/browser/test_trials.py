@@ -10,6 +10,7 @@ from orgs.models import PartnerRelationship
 from orgs.roles import Role
 from tests.browser.conftest import log_in
 from tests.conftest import make_tenant
+from tests.factories import consent_request
 from trials.models import Trial
 
 
@@ -157,18 +158,9 @@ def test_decline_cancel_grace_and_a_repeated_serial(page):
 
     from trials import services
     from trials.models import TrialDevice
-    from trials.services import TrialSizes
 
     a, b = make_tenant("a"), make_tenant("b")
-    ask = services.trial_start(
-        actor=a[Role.SALES_FULL_ADMIN],
-        partner=a.partner,
-        company_name="ignored",
-        admin_email=b[Role.CUSTOMER_FULL_ADMIN].email,
-        industry="retail",
-        country="GB",
-        sizes=TrialSizes(services=["calling"]),
-    )
+    ask = consent_request(a, b[Role.CUSTOMER_FULL_ADMIN].email)
     log_in(page, b[Role.CUSTOMER_FULL_ADMIN].email)
     page.goto(f"/trials/consent/{services.consent_token(ask)}/")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -179,15 +171,7 @@ def test_decline_cancel_grace_and_a_repeated_serial(page):
     _log_out(page)
 
     # A second request is cancelled by the partner, after saying yes to the question.
-    again = services.trial_start(
-        actor=a[Role.SALES_FULL_ADMIN],
-        partner=a.partner,
-        company_name="ignored",
-        admin_email=b[Role.CUSTOMER_FULL_ADMIN].email,
-        industry="retail",
-        country="GB",
-        sizes=TrialSizes(services=["calling"]),
-    )
+    again = consent_request(a, b[Role.CUSTOMER_FULL_ADMIN].email)
     log_in(page, a[Role.SALES_FULL_ADMIN].email)
     page.goto(f"/trials/{again.pk}/")
     page.get_by_role("button", name="Cancel trial").click()

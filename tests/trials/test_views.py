@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from orgs.models import PartnerRelationship
 from orgs.roles import Role
-from tests.factories import CustomerFactory, TrialFactory
+from tests.factories import CustomerFactory, TrialFactory, consent_request
 from trials import services
 from trials.models import Trial
-from trials.services import TrialSizes
 
 START = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -27,15 +26,8 @@ def clock():
 @pytest.fixture
 def pending(world, clock):
     """Partner A asks customer B for consent to a Calling trial."""
-    return services.trial_start(
-        actor=world.a[Role.SALES_FULL_ADMIN],
-        partner=world.a.partner,
-        company_name="Typed Co",
-        admin_email=world.b[Role.CUSTOMER_FULL_ADMIN].email,
-        industry="retail",
-        country="GB",
-        sizes=TrialSizes(services=["calling"]),
-    )
+    email = world.b[Role.CUSTOMER_FULL_ADMIN].email
+    return consent_request(world.a, email, company_name="Typed Co")
 
 
 def test_start_page_creates_a_customer_on_trial(client, world, clock):
